@@ -1,0 +1,21 @@
+"""Wires the dispatch service together."""
+
+from pathlib import Path
+
+from services.dispatch.adapters.tables import metadata, platform
+from services.dispatch.entrypoints.api import router
+from services.dispatch.service_layer.handlers import EVENT_HANDLERS
+from shared.events.topics import TOPICS
+from shared.service import ServiceSpec
+
+SPEC = ServiceSpec(
+    name="dispatch",
+    port=8102,
+    title="dispatch",
+    metadata=metadata,
+    tables=platform,
+    migrations_dir=Path(__file__).parent / "migrations",
+    consumes=[TOPICS.tickets],
+    handlers=EVENT_HANDLERS,
+    routers=[router],
+)

@@ -1,0 +1,33 @@
+"""Every event type Gongdan publishes. Payloads are frozen; add a new version rather than change one."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.registry import REGISTRY
+from shared.events.topics import TOPICS
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Customer(Payload):
+    name: str
+    phone: str
+    address: str
+    account: str
+
+
+@REGISTRY.register("TicketCreated", 1, TOPICS.tickets)
+class TicketCreated(Payload):
+    """A call, letter or visit became a ticket (GX-5.1.2: every call ends in a ticket)."""
+
+    ticket_id: uuid.UUID
+    number: str
+    kind: str
+    customer: Customer
+    description: str
+    created_by: str = Field(description="API key name of the IVR system or agent that logged it")

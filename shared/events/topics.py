@@ -1,0 +1,21 @@
+"""Kafka topic names. Every ticket event is keyed by ticket id, so one ticket's events stay in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Topics:
+    tickets: str = "gongdan.tickets"  # lifecycle: intake and dispatch
+    sla: str = "gongdan.sla"  # sla_monitor: warnings, breaches, met
+    penalties: str = "gongdan.penalties"
+    compensation: str = "gongdan.compensation"
+    dead_letter: str = "gongdan.dead-letter"
+
+    def all(self) -> list[str]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+TOPICS = Topics()
+PARTITIONS = 6

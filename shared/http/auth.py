@@ -1,0 +1,99 @@
+"""Bearer API keys with roles. Keys come from GONGDAN_API_KEYS as comma-separated name:role:key."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+
+class Role(StrEnum):
+    IVR = "ivr"
+    AGENT = "agent"
+    DISPATCHER = "dispatcher"
+    TECHNICIAN = "technician"
+    FINANCE = "finance"
+    OPS = "ops"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: Role
+
+
+class ApiKeyError(ValueError):
+    pass
+
+
+def parse_api_keys(spec: str) -> dict[str, Principal]:
+    """Parse `name:role:key,...`; a bad entry fails start-up naming its position and why."""
+    keys: dict[str, Principal] = {}
+    for position, entry in enumerate(filter(None, (e.strip() for e in spec.split(","))), start=1):
+        parts = entry.split(":", 2)
+        if len(parts) != 3 or not all(parts):
+            raise ApiKeyError(f"GONGDAN_API_KEYS entry {position}: expected name:role:key")
+        name, role, key = parts
+        if role not in Role.__members__.values():
+            raise ApiKeyError(f"GONGDAN_API_KEYS entry {position} ({name}): unknown role {role!r}, "
+                              f"expected one of {', '.join(Role)}")
+        if len(key) < 16:
+            raise ApiKeyError(f"GONGDAN_API_KEYS entry {position} ({name}): key shorter than 16 characters")
+        if key in keys:
+            raise ApiKeyError(f"GONGDAN_API_KEYS entry {position} ({name}): key already used by another entry")
+        keys[key] = Principal(name=name, role=Role(role))
+    if not keys:
+        raise ApiKeyError("GONGDAN_API_KEYS is empty")
+    return keys
+
+
+def ensure_dev_keys(data_dir: Path) -> tuple[str, Path]:
+    """Dev mode only: one key per role, kept in .data/dev-api-keys.txt across restarts."""
+    path = data_dir / "dev-api-keys.txt"
+    if path.exists():
+        spec = next(line.split("=", 1)[1] for line in path.read_text().splitlines()
+                    if line.startswith("GONGDAN_API_KEYS="))
+        return spec, path
+    entries = [f"dev-{role}:{role}:{secrets.token_urlsafe(24)}" for role in Role]
+    spec = ",".join(entries)
+    lines = ["# Gongdan dev API keys: send as 'Authorization: Bearer <key>'", "# role        key"]
+    lines += [f"{e.split(':')[1]:<12}  {e.split(':')[2]}" for e in entries]
+    lines += ["", f"GONGDAN_API_KEYS={spec}", ""]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    path.chmod(0o600)
+    return spec, path
+
+
+_bearer = HTTPBearer(auto_error=False, description="API key from GONGDAN_API_KEYS")
+
+
+def authenticate(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    keys: dict[str, Principal] = request.app.state.api_keys
+    if credentials is None:
+        raise HTTPException(401, "missing Authorization: Bearer <key>", headers={"WWW-Authenticate": "Bearer"})
+    for key, principal in keys.items():
+        if hmac.compare_digest(key.encode(), credentials.credentials.encode()):
+            return principal
+    raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+
+
+def require(*roles: Role):
+    """Dependency: the caller must hold one of `roles` (admin may do everything)."""
+
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if principal.role is not Role.ADMIN and principal.role not in roles:
+            allowed = ", ".join(sorted(r.value for r in roles))
+            raise HTTPException(403, f"role {principal.role.value} may not do this; allowed: {allowed}")
+        return principal
+
+    return check

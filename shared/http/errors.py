@@ -1,0 +1,82 @@
+"""Every error is JSON `{"error": {...}}`: a code, a message, the fields and rules at fault; never a trace."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          409: "conflict", 422: "validation_failed", 429: "too_many_requests"}
+
+
+class DomainError(Exception):
+    """Raised by handlers for a refused request; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status, self.message, self.details = status, message, details
+
+
+def error_body(status: int, message: str, **details: Any) -> dict[str, Any]:
+    return {"error": {"code": _CODES.get(status, "error"), "message": message, **details}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [_field_error(request, err) for err in exc.errors()]
+        names = ", ".join(f["field"] for f in fields)
+        return JSONResponse(status_code=422, content=error_body(422, f"invalid or missing: {names}", fields=fields))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content=error_body(exc.status_code, str(exc.detail)),
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DomainError)
+    async def on_domain(request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status, content=error_body(exc.status, exc.message, **exc.details))
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        incident = str(uuid.uuid4())
+        log.exception("unhandled error %s on %s %s", incident, request.method, request.url.path)
+        return JSONResponse(status_code=500, content=error_body(500, "internal error", incident=incident))
+
+
+def _field_error(request: Request, err: dict[str, Any]) -> dict[str, Any]:
+    loc = [str(p) for p in err.get("loc", ())]
+    where = loc[0] if loc else "body"
+    path = loc[1:] if where in {"body", "query", "path", "header"} else loc
+    if err.get("type") == "json_invalid":
+        path = []
+    return {
+        "field": ".".join(path) or where,
+        "in": where,
+        "rule": _declared_rule(request, path) or err.get("type", "invalid"),
+        "message": err.get("msg", "invalid"),
+    }
+
+
+def _declared_rule(request: Request, path: list[str]) -> str | None:
+    """The rulebook id a body field declares with `Field(json_schema_extra={"rule": ...})`, if any."""
+    route = request.scope.get("route")
+    body_field = getattr(route, "body_field", None)
+    model = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    rule = None
+    for name in path:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or name not in model.model_fields:
+            return rule
+        info = model.model_fields[name]
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        rule = str(extra["rule"]) if "rule" in extra else rule
+        model = info.annotation
+    return rule

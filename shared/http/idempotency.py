@@ -1,0 +1,79 @@
+"""Idempotency-Key: the same key from the same caller replays the first response and changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+
+from shared.http.errors import DomainError
+from shared.messaging.unit_of_work import UnitOfWork
+from shared.persistence.tables import Tables
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: dict[str, Any]
+
+
+def request_fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+async def claim(uow: UnitOfWork, tables: Tables, principal: str, key: str, fingerprint: str) -> StoredResponse | None:
+    """Serialise requests with this key; return the stored response if the key was used before."""
+    await uow.conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"idem:{principal}:{key}"}
+    )
+    t = tables.idempotency_keys
+    row = (
+        await uow.conn.execute(
+            select(t.c.request_hash, t.c.status_code, t.c.response).where(t.c.principal == principal, t.c.key == key)
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != fingerprint:
+        raise DomainError(422, "Idempotency-Key was already used with a different request",
+                          fields=[{"field": "Idempotency-Key", "in": "header", "rule": "idempotency",
+                                   "message": "reuse only for retries of the identical request"}])
+    return StoredResponse(row.status_code, row.response)
+
+
+async def remember(
+    uow: UnitOfWork, tables: Tables, principal: str, key: str, fingerprint: str, response: StoredResponse
+) -> None:
+    await uow.conn.execute(
+        insert(tables.idempotency_keys).values(
+            principal=principal, key=key, request_hash=fingerprint, status_code=response.status_code,
+            response=response.body, created_at=func.now(),
+        )
+    )
+
+
+async def run_idempotent(
+    new_uow: Callable[[], UnitOfWork],
+    tables: Tables,
+    principal: str,
+    key: str | None,
+    fingerprint: str,
+    operation: Callable[[UnitOfWork], Awaitable[StoredResponse]],
+) -> tuple[StoredResponse, bool]:
+    """Run `operation` once per (caller, key) in one transaction; returns (response, replayed)."""
+    async with new_uow() as uow:
+        if key:
+            stored = await claim(uow, tables, principal, key, fingerprint)
+            if stored is not None:
+                return stored, True
+        response = await operation(uow)
+        if key:
+            await remember(uow, tables, principal, key, fingerprint, response)
+        await uow.commit()
+    return response, False

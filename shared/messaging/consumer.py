@@ -1,0 +1,154 @@
+"""Thin consume loop: a batch of messages -> one transaction (inbox + projection + outbox) -> commit offsets."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
+
+from shared.events import DecodeError, Envelope, decode
+from shared.events.topics import TOPICS
+from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.unit_of_work import UnitOfWork
+from shared.metrics import ServiceMetrics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+_DLQ_NAMESPACE = uuid.UUID("6f1d3c1e-8a53-4c55-9a43-0e0c2b4d9f10")
+
+
+class CrashForTest(Exception):
+    """Raised by the `crash_before_offset_commit` hook: simulates a process dying between the two commits."""
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        topics: list[str],
+        bootstrap: str,
+        handlers: Mapping[str, Handler],
+        new_uow: Callable[[], UnitOfWork],
+        metrics: ServiceMetrics,
+        batch_size: int = 500,
+    ) -> None:
+        self.group_id, self.topics, self._bootstrap = group_id, topics, bootstrap
+        self._handlers, self._new_uow, self._metrics = handlers, new_uow, metrics
+        self._batch_size = batch_size
+        self._stopping = asyncio.Event()
+        self.crash_before_offset_commit = False
+        self.assigned = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Consume until stopped; reconnect with backoff when the broker goes away (memory brokers restart empty)."""
+        backoff = 0.2
+        while not self._stopping.is_set():
+            consumer = AIOKafkaConsumer(
+                *self.topics,
+                bootstrap_servers=self._bootstrap,
+                group_id=self.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=self._batch_size,
+            )
+            try:
+                await consumer.start()
+                backoff = 0.2
+                await self._loop(consumer)
+            except TRANSIENT_ERRORS as exc:
+                log.warning("%s: consumer error (%s); reconnecting in %.1fs", self.group_id, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                await consumer.stop()
+
+    async def _loop(self, consumer: AIOKafkaConsumer) -> None:
+        while not self._stopping.is_set():
+            batch = await consumer.getmany(timeout_ms=200, max_records=self._batch_size)
+            if consumer.assignment():
+                self.assigned.set()
+            if not batch:
+                self._metrics.consumer_lag_seconds.set(0)
+                continue
+            await self.apply(batch)
+            if self.crash_before_offset_commit:
+                raise CrashForTest(self.group_id)
+            offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batch.items()}
+            try:
+                await consumer.commit(offsets)
+            except CommitFailedError:
+                log.info("%s: rebalanced before offsets were committed; redelivery is deduplicated", self.group_id)
+            self._record_lag(consumer, batch)
+
+    async def apply(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Apply a batch in one transaction; a redelivered event is skipped by the inbox."""
+        outcomes: list[tuple[str, str]] = []
+        async with self._new_uow() as uow:
+            for records in batch.values():
+                for record in records:
+                    outcomes.append(await self._apply_one(uow, record))
+            await uow.commit()
+        for event_type, outcome in outcomes:
+            self._metrics.events_consumed.labels(type=event_type, outcome=outcome).inc()
+
+    async def _apply_one(self, uow: UnitOfWork, record: ConsumerRecord) -> tuple[str, str]:
+        try:
+            envelope = decode(record.value)
+        except DecodeError as exc:
+            return await self._dead_letter(uow, record, exc.reason), "dead_letter"
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            return envelope.type, "ignored"
+        if not await uow.mark_consumed(envelope.event_id, envelope.type, record.topic):
+            return envelope.type, "duplicate"
+        savepoint = await uow.conn.begin_nested()
+        try:
+            await handler(uow, envelope)
+            await savepoint.commit()
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:  # a poison event must not stop the stream: park it with the reason
+            await savepoint.rollback()
+            log.exception("%s: handler for %s failed", self.group_id, envelope.type)
+            await self._dead_letter(uow, record, f"handler failed: {type(exc).__name__}: {exc}")
+            return envelope.type, "dead_letter"
+        return envelope.type, "applied"
+
+    async def _dead_letter(self, uow: UnitOfWork, record: ConsumerRecord, reason: str) -> str:
+        raw = record.value or b""
+        message_id = uuid.uuid5(_DLQ_NAMESPACE, f"{self.group_id}:{hashlib.sha256(raw).hexdigest()}")
+        if await uow.mark_consumed(message_id, "dead-letter", record.topic):
+            body = {
+                "reason": reason,
+                "consumer_group": self.group_id,
+                "source": {"topic": record.topic, "partition": record.partition, "offset": record.offset},
+                "key": record.key.decode(errors="replace") if record.key else None,
+                "value": raw.decode(errors="replace"),
+            }
+            uow.publish_raw(TOPICS.dead_letter, body["key"] or "", json.dumps(body).encode(), message_id)
+            log.warning("%s: dead-lettered %s:%s@%s: %s", self.group_id, record.topic, record.partition,
+                        record.offset, reason)
+        return "invalid"
+
+    def _record_lag(self, consumer: AIOKafkaConsumer, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
+        newest_ms = max(msgs[-1].timestamp for msgs in batch.values())
+        self._metrics.consumer_lag_seconds.set(max(time.time() - newest_ms / 1000, 0))
+        for tp in batch:
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                position = batch[tp][-1].offset + 1
+                self._metrics.consumer_lag_messages.labels(topic=tp.topic, partition=str(tp.partition)).set(
+                    max(highwater - position, 0)
+                )

@@ -1,0 +1,64 @@
+"""Broker plumbing: producer settings that work on Kafka, Redpanda and Tansu, and topic creation."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from shared.messaging.transient import TRANSIENT_ERRORS as TRANSIENT
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+log = logging.getLogger(__name__)
+
+
+def new_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    # Tansu rejects idempotent producers; duplicates are removed by every consumer's inbox instead.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=False,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=15000,
+    )
+
+
+async def ensure_topics(bootstrap: str, topics: list[str], partitions: int, give_up_after: float = 60) -> None:
+    """Create missing topics; safe to call on every start (a fresh memory broker has none)."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(TRANSIENT),
+        wait=wait_exponential(multiplier=0.2, max=3),
+        stop=stop_after_delay(give_up_after),
+        reraise=True,
+    ):
+        with attempt:
+            admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+            await admin.start()
+            try:
+                existing = set(await admin.list_topics())
+                missing = [t for t in topics if t not in existing]
+                if missing:
+                    try:
+                        await admin.create_topics(
+                            [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
+                        )
+                        log.info("created topics %s", missing)
+                    except TopicAlreadyExistsError:
+                        pass
+            finally:
+                await admin.close()
+
+
+async def broker_reachable(bootstrap: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        await admin.list_topics()
+        return True
+    except TRANSIENT:
+        return False
+    finally:
+        await admin.close()

@@ -1,0 +1,74 @@
+"""One transaction for state and outgoing events (outbox), and for consumed event ids (inbox)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.clock import Clock
+from shared.events import Envelope, encode, topic_for
+from shared.persistence.tables import Tables
+
+
+class UnitOfWork:
+    """`async with uow:` rolls back unless `commit()` was awaited; events go to the outbox on commit."""
+
+    def __init__(self, engine: AsyncEngine, tables: Tables, clock: Clock, on_commit: Callable[[], None]):
+        self._engine = engine
+        self._tables = tables
+        self.clock = clock
+        self._on_commit = on_commit
+        self._pending: list[tuple[str, str, bytes, uuid.UUID]] = []
+        self.conn: AsyncConnection
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.conn = await self._engine.connect()
+        await self.conn.begin()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self.conn.in_transaction():
+                await self.conn.rollback()
+        finally:
+            await self.conn.close()
+            self._pending.clear()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def publish(self, envelope: Envelope) -> None:
+        self._pending.append((topic_for(envelope), str(envelope.ticket_id), encode(envelope), envelope.event_id))
+
+    def publish_raw(self, topic: str, key: str, value: bytes, message_id: uuid.UUID) -> None:
+        """For the dead-letter topic: a message that is not a valid event."""
+        self._pending.append((topic, key, value, message_id))
+
+    async def mark_consumed(self, event_id: uuid.UUID, event_type: str, topic: str) -> bool:
+        """Record an incoming event id; False means it was applied before (redelivery) and must be skipped."""
+        stmt = (
+            pg_insert(self._tables.inbox)
+            .values(event_id=event_id, event_type=event_type, topic=topic, applied_at=self.now())
+            .on_conflict_do_nothing()
+            .returning(self._tables.inbox.c.event_id)
+        )
+        return (await self.conn.execute(stmt)).first() is not None
+
+    async def commit(self) -> None:
+        if self._pending:
+            created = self.now()
+            rows = [
+                {"event_id": mid, "topic": topic, "key": key, "value": value, "created_at": created}
+                for topic, key, value, mid in self._pending
+            ]
+            await self.conn.execute(insert(self._tables.outbox), rows)
+        had_events = bool(self._pending)
+        await self.conn.commit()
+        self._pending.clear()
+        if had_events:
+            self._on_commit()

@@ -1,0 +1,197 @@
+"""What every service is made of, and the runtime that starts it: DB + migrations, relay, consumer, HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData, text
+
+from shared.clock import Clock, SystemClock
+from shared.events.topics import TOPICS
+from shared.http.auth import ApiKeyError, ensure_dev_keys, parse_api_keys
+from shared.http.errors import install_error_handlers
+from shared.messaging.consumer import EventConsumer, Handler
+from shared.messaging.kafka import broker_reachable, ensure_topics, new_producer
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.unit_of_work import UnitOfWork
+from shared.metrics import ServiceMetrics
+from shared.persistence.database import create_engine, ensure_database, migrate, service_url, wait_for_database
+from shared.persistence.tables import Tables
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    port: int
+    title: str
+    metadata: MetaData
+    tables: Tables
+    migrations_dir: Path
+    consumes: list[str] = field(default_factory=list)
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    routers: list[APIRouter] = field(default_factory=list)
+
+
+class ServiceRuntime:
+    """Owns the engine, producer, outbox relay and consumer of one service instance."""
+
+    def __init__(self, spec: ServiceSpec, settings: Settings, clock: Clock) -> None:
+        self.spec, self.settings, self.clock = spec, settings, clock
+        self.metrics = ServiceMetrics(spec.name)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.consumer: EventConsumer | None = None
+
+    async def start(self) -> None:
+        server_url = self.settings.database_url
+        if not server_url:
+            raise RuntimeError("DATABASE_URL is not set (make run / gongdan dev sets it for the embedded server)")
+        await wait_for_database(server_url)
+        url = service_url(server_url, self.spec.name)
+        await ensure_database(server_url, url)
+        self.engine = create_engine(url)
+        await migrate(self.engine, self.spec.migrations_dir)
+        bootstrap = self.settings.kafka_bootstrap_servers
+        await ensure_topics(bootstrap, TOPICS.all(), self.settings.gongdan_topic_partitions)
+        self.producer = new_producer(bootstrap, f"gongdan-{self.spec.name}")
+        await self.producer.start()
+        self.relay = OutboxRelay(self.engine, self.spec.tables, self.producer, self.clock, self.metrics)
+        self._spawn("relay", self.relay.run())
+        if self.spec.consumes:
+            self.start_consumer()
+
+    def start_consumer(self) -> EventConsumer:
+        self.consumer = EventConsumer(
+            group_id=f"gongdan-{self.spec.name}",
+            topics=self.spec.consumes,
+            bootstrap=self.settings.kafka_bootstrap_servers,
+            handlers=self.spec.handlers,
+            new_uow=self.new_uow,
+            metrics=self.metrics,
+            batch_size=self.settings.gongdan_consumer_batch,
+        )
+        self._spawn("consumer", self.consumer.run())
+        return self.consumer
+
+    async def stop_consumer(self) -> None:
+        if self.consumer is not None:
+            self.consumer.stop()
+            task = self._tasks.pop("consumer")
+            await asyncio.gather(task, return_exceptions=True)
+
+    def new_uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.spec.tables, self.clock, self.relay.wake)
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, commit offsets, publish what is committed, close connections."""
+        await self.stop_consumer()
+        self.relay.stop()
+        relay = self._tasks.pop("relay", None)
+        if relay:
+            try:
+                await asyncio.wait_for(relay, timeout=10)
+            except (TimeoutError, Exception):  # noqa: BLE001 - shutting down anyway; rows stay in the outbox
+                log.warning("%s: outbox relay did not drain before shutdown", self.spec.name)
+        await self.producer.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        ok = await broker_reachable(self.settings.kafka_bootstrap_servers)
+        checks["broker"] = "ok" if ok else "unreachable"
+        for name, task in self._tasks.items():
+            checks[name] = "running" if not task.done() else "stopped"
+        return checks
+
+    def _spawn(self, name: str, coro: Any) -> None:
+        task = asyncio.create_task(coro, name=f"{self.spec.name}-{name}")
+        task.add_done_callback(lambda t: _log_task_end(self.spec.name, name, t))
+        self._tasks[name] = task
+
+
+def _log_task_end(service: str, name: str, task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s: %s stopped: %r", service, name, task.exception())
+
+
+def load_api_keys(settings: Settings) -> dict:
+    if settings.gongdan_api_keys:
+        return parse_api_keys(settings.gongdan_api_keys)
+    if settings.gongdan_dev:
+        spec, path = ensure_dev_keys(settings.gongdan_data_dir)
+        log.warning("GONGDAN_API_KEYS not set: using dev keys from %s", path)
+        return parse_api_keys(spec)
+    raise ApiKeyError("GONGDAN_API_KEYS is not set (or set GONGDAN_DEV=1 to generate dev keys)")
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = ServiceRuntime(spec, settings, clock or SystemClock())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"Gongdan {spec.title}", lifespan=lifespan, version="0.1.0")
+    app.state.runtime = runtime
+    app.state.api_keys = load_api_keys(settings)
+    install_error_handlers(app)
+    _install_request_metrics(app, runtime.metrics)
+
+    @app.get("/healthz", tags=["operations"], summary="Process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @app.get("/readyz", tags=["operations"], summary="Database and broker reachable")
+    async def readyz(rt: RuntimeDep, response: Response) -> dict[str, Any]:
+        checks = await rt.readiness()
+        ready = all(v in ("ok", "running") for v in checks.values())
+        response.status_code = 200 if ready else 503
+        return {"status": "ready" if ready else "not ready", "service": spec.name, "checks": checks}
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics(rt: RuntimeDep) -> Response:
+        return Response(generate_latest(rt.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def _install_request_metrics(app: FastAPI, metrics: ServiceMetrics) -> None:
+    @app.middleware("http")
+    async def count(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics.http_requests.labels(request.method, route, str(response.status_code)).inc()
+        metrics.http_seconds.labels(request.method, route).observe(time.perf_counter() - started)
+        return response

@@ -1,0 +1,27 @@
+"""The one place that reads the environment (STYLE rule 8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL server URL (postgresql://user:pass@host:port/db). Each service uses its own "
+        "database on it, named gongdan_<service>. Unset: the embedded server of the dev stack.",
+    )
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:19092", description="Kafka-protocol brokers")
+    gongdan_policy: Path | None = Field(default=None, description="Policy file (YAML) of this deployment")
+    gongdan_tz: str = Field(default="Asia/Shanghai", description="Operator's time zone for business rules")
+    gongdan_api_keys: str | None = Field(default=None, description="Comma-separated name:role:key entries")
+    gongdan_dev: bool = Field(default=False, description="Dev mode: generate API keys when none are set")
+    gongdan_data_dir: Path = Field(default=Path(".data"), description="Dev stack state (pg data, key file)")
+    gongdan_host: str = Field(default="127.0.0.1", description="Address the HTTP APIs bind to")
+    gongdan_consumer_batch: int = Field(default=500, ge=1, description="Max events per consume transaction")
+    gongdan_topic_partitions: int = Field(default=6, ge=1, description="Partitions for topics we create")
