@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 
+from shared.policy.cli import policy_app
 from shared.settings import Settings
 
 app = typer.Typer(help="Gongdan work-order platform", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
+app.add_typer(policy_app, name="policy", help="Validate and explain policy files")
 
 
 def _logging() -> None:

@@ -20,7 +20,8 @@ from shared.events.topics import TOPICS
 from shared.http.auth import ApiKeyError, ensure_dev_keys, parse_api_keys
 from shared.http.errors import install_error_handlers
 from shared.messaging.consumer import EventConsumer, Handler
-from shared.messaging.kafka import broker_reachable, ensure_topics, new_producer
+from shared.messaging.kafka import broker_reachable, ensure_topics, missing_topics, new_producer
+from shared.messaging.transient import TRANSIENT_ERRORS
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.metrics import ServiceMetrics
@@ -62,14 +63,41 @@ class ServiceRuntime:
         await ensure_database(server_url, url)
         self.engine = create_engine(url)
         await migrate(self.engine, self.spec.migrations_dir)
-        bootstrap = self.settings.kafka_bootstrap_servers
-        await ensure_topics(bootstrap, TOPICS.all(), self.settings.gongdan_topic_partitions)
-        self.producer = new_producer(bootstrap, f"gongdan-{self.spec.name}")
+        await self.ensure_topics()
+        self.producer = new_producer(self.settings.kafka_bootstrap_servers, f"gongdan-{self.spec.name}")
         await self.producer.start()
-        self.relay = OutboxRelay(self.engine, self.spec.tables, self.producer, self.clock, self.metrics)
+        self.relay = OutboxRelay(self.engine, self.spec.tables, self.producer, self.clock, self.metrics,
+                                 recover=self.ensure_topics)
         self._spawn("relay", self.relay.run())
         if self.spec.consumes:
             self.start_consumer()
+        self._spawn("broker-watch", self._watch_broker())
+
+    async def _watch_broker(self, every: float = 3.0, stuck_after: float = 30.0) -> None:
+        """Tansu (the dev broker) keeps topics in memory and, once restarted, acknowledges writes to topics it no
+        longer has. When our topics vanish: recreate them, publish again what may have been dropped (from a
+        lookback window before the last good check), and rejoin. A consumer left without partitions rejoins too."""
+        topics = TOPICS.all()
+        last_good = await self.relay.database_now()
+        while True:
+            await asyncio.sleep(every)
+            try:
+                checked_at = await self.relay.database_now()
+                if await missing_topics(self.settings.kafka_bootstrap_servers, topics):
+                    await self.ensure_topics()
+                    again = await self.relay.republish_since(last_good - self.settings.gongdan_republish_lookback)
+                    log.warning("%s: broker lost its topics (restarted?); recreated, %d events queued again",
+                                self.spec.name, again)
+                    if self.consumer is not None:
+                        self.consumer.reconnect()
+                else:
+                    last_good = checked_at
+                    if self.consumer is not None and self.consumer.stuck_for() > stuck_after:
+                        log.warning("%s: consumer has had no partitions for %.0fs; rejoining", self.spec.name,
+                                    self.consumer.stuck_for())
+                        self.consumer.reconnect()
+            except TRANSIENT_ERRORS as exc:
+                log.warning("%s: broker unreachable (%r)", self.spec.name, exc)
 
     def start_consumer(self) -> EventConsumer:
         self.consumer = EventConsumer(
@@ -79,6 +107,7 @@ class ServiceRuntime:
             handlers=self.spec.handlers,
             new_uow=self.new_uow,
             metrics=self.metrics,
+            recover=self.ensure_topics,
             batch_size=self.settings.gongdan_consumer_batch,
         )
         self._spawn("consumer", self.consumer.run())
@@ -90,11 +119,19 @@ class ServiceRuntime:
             task = self._tasks.pop("consumer")
             await asyncio.gather(task, return_exceptions=True)
 
+    async def ensure_topics(self) -> None:
+        await ensure_topics(self.settings.kafka_bootstrap_servers, TOPICS.all(),
+                            self.settings.gongdan_topic_partitions, give_up_after=10)
+
     def new_uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.spec.tables, self.clock, self.relay.wake)
 
     async def stop(self) -> None:
         """Finish the batch in hand, commit offsets, publish what is committed, close connections."""
+        watch = self._tasks.pop("broker-watch", None)
+        if watch:
+            watch.cancel()
+            await asyncio.gather(watch, return_exceptions=True)
         await self.stop_consumer()
         self.relay.stop()
         relay = self._tasks.pop("relay", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field
@@ -24,4 +25,9 @@ class Settings(BaseSettings):
     gongdan_data_dir: Path = Field(default=Path(".data"), description="Dev stack state (pg data, key file)")
     gongdan_host: str = Field(default="127.0.0.1", description="Address the HTTP APIs bind to")
     gongdan_consumer_batch: int = Field(default=500, ge=1, description="Max events per consume transaction")
+    gongdan_republish_lookback: timedelta = Field(
+        default=timedelta(minutes=10),
+        description="When the broker comes back without its topics, events published this long before the last "
+        "good check are published again (consumers deduplicate)",
+    )
     gongdan_topic_partitions: int = Field(default=6, ge=1, description="Partitions for topics we create")

@@ -31,3 +31,7 @@ class TicketCreated(Payload):
     customer: Customer
     description: str
     created_by: str = Field(description="API key name of the IVR system or agent that logged it")
+
+
+# Lifecycle events (intake and dispatch, RULEBOOK §3/§7) subclass Payload above, so they register after it.
+import shared.events.lifecycle  # noqa: E402,F401

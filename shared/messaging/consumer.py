@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, UnknownTopicOrPartitionError
 
 from shared.events import DecodeError, Envelope, decode
 from shared.events.topics import TOPICS
@@ -39,17 +39,26 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         new_uow: Callable[[], UnitOfWork],
         metrics: ServiceMetrics,
+        recover: Callable[[], Awaitable[None]],
         batch_size: int = 500,
     ) -> None:
+        """`recover` runs before reconnecting (recreates topics a restarted memory broker forgot)."""
         self.group_id, self.topics, self._bootstrap = group_id, topics, bootstrap
         self._handlers, self._new_uow, self._metrics = handlers, new_uow, metrics
+        self._recover = recover
         self._batch_size = batch_size
         self._stopping = asyncio.Event()
+        self._reconnect = asyncio.Event()
         self.crash_before_offset_commit = False
         self.assigned = asyncio.Event()
+        self.unassigned_since: float | None = None
 
     def stop(self) -> None:
         self._stopping.set()
+
+    def reconnect(self) -> None:
+        """Leave the group and join again after the batch in hand (the broker was replaced)."""
+        self._reconnect.set()
 
     async def run(self) -> None:
         """Consume until stopped; reconnect with backoff when the broker goes away (memory brokers restart empty)."""
@@ -62,23 +71,32 @@ class EventConsumer:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=self._batch_size,
+                metadata_max_age_ms=5000,
             )
+            self.kafka = consumer
             try:
                 await consumer.start()
                 backoff = 0.2
                 await self._loop(consumer)
             except TRANSIENT_ERRORS as exc:
-                log.warning("%s: consumer error (%s); reconnecting in %.1fs", self.group_id, exc, backoff)
+                log.warning("%s: consumer error (%r); reconnecting in %.1fs", self.group_id, exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+                await self._try_recover()
             finally:
                 await consumer.stop()
 
+    async def _try_recover(self) -> None:
+        try:
+            await self._recover()
+        except TRANSIENT_ERRORS as exc:
+            log.warning("%s: broker still unavailable (%r)", self.group_id, exc)
+
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
-        while not self._stopping.is_set():
+        self._reconnect.clear()
+        while not self._stopping.is_set() and not self._reconnect.is_set():
             batch = await consumer.getmany(timeout_ms=200, max_records=self._batch_size)
-            if consumer.assignment():
-                self.assigned.set()
+            self._track_assignment(bool(consumer.assignment()))
             if not batch:
                 self._metrics.consumer_lag_seconds.set(0)
                 continue
@@ -90,7 +108,23 @@ class EventConsumer:
                 await consumer.commit(offsets)
             except CommitFailedError:
                 log.info("%s: rebalanced before offsets were committed; redelivery is deduplicated", self.group_id)
+            except UnknownTopicOrPartitionError:
+                raise  # the broker lost the topic (memory broker restarted): reconnect through recover()
             self._record_lag(consumer, batch)
+
+    def _track_assignment(self, assigned: bool) -> None:
+        now = asyncio.get_running_loop().time()
+        if assigned:
+            self.assigned.set()
+            self.unassigned_since = None
+        elif self.unassigned_since is None:
+            self.unassigned_since = now
+
+    def stuck_for(self) -> float:
+        """Seconds this consumer has been polling without any partition assigned."""
+        if self.unassigned_since is None:
+            return 0.0
+        return asyncio.get_running_loop().time() - self.unassigned_since
 
     async def apply(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
         """Apply a batch in one transaction; a redelivered event is skipped by the inbox."""

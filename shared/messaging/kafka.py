@@ -23,6 +23,7 @@ def new_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
         linger_ms=5,
         max_batch_size=256 * 1024,
         request_timeout_ms=15000,
+        metadata_max_age_ms=5000,
     )
 
 
@@ -50,6 +51,17 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int, give
                         pass
             finally:
                 await admin.close()
+
+
+async def missing_topics(bootstrap: str, topics: list[str]) -> list[str]:
+    """Topics the broker does not have; a memory broker that restarted has none of them."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        existing = set(await admin.list_topics())
+        return [t for t in topics if t not in existing]
+    finally:
+        await admin.close()
 
 
 async def broker_reachable(bootstrap: str) -> bool:

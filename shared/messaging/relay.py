@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, func, select, text, update
@@ -28,11 +29,12 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         clock: Clock,
         metrics: ServiceMetrics,
+        recover: Callable[[], Awaitable[None]],
         batch_size: int = 1000,
         idle_poll: float = 0.25,
     ) -> None:
         self._engine, self._tables, self._producer = engine, tables, producer
-        self._clock, self._metrics = clock, metrics
+        self._clock, self._metrics, self._recover = clock, metrics, recover
         self._batch_size, self._idle_poll = batch_size, idle_poll
         self._wake = asyncio.Event()
         self._stopping = False
@@ -60,6 +62,7 @@ class OutboxRelay:
                 sent = 0
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+                await self._try_recover()
             if self._stopping and sent == 0:
                 return
             if sent < self._batch_size:
@@ -68,6 +71,12 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll)
                 except TimeoutError:
                     pass
+
+    async def _try_recover(self) -> None:
+        try:
+            await self._recover()
+        except TRANSIENT_ERRORS as exc:
+            log.warning("outbox relay: broker still unavailable (%r)", exc)
 
     async def publish_batch(self) -> int:
         outbox = self._tables.outbox
@@ -87,11 +96,27 @@ class OutboxRelay:
             futures = [await self._producer.send(r.topic, r.value, key=r.key.encode()) for r in rows]
             await asyncio.gather(*futures)
             await conn.execute(
-                update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=self._clock.now())
+                update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=func.now())
             )
         for r in rows:
             self._metrics.events_produced.labels(topic=r.topic).inc()
         return len(rows)
+
+    async def database_now(self) -> datetime:
+        """Publication times are infrastructure time (the database's), not the business clock."""
+        async with self._engine.connect() as conn:
+            return (await conn.execute(select(func.now()))).scalar_one()
+
+    async def republish_since(self, since: datetime) -> int:
+        """Queue again every row published at or after `since`: the broker may have dropped them.
+        Consumers' inboxes make the second copy harmless."""
+        outbox = self._tables.outbox
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(outbox).where(outbox.c.published_at >= since).values(published_at=None)
+            )
+        self.wake()
+        return result.rowcount
 
     async def backlog(self) -> tuple[int, float]:
         """(unpublished rows, age in seconds of the oldest) — the lag measure that works on every broker."""
@@ -112,5 +137,5 @@ class OutboxRelay:
         outbox = self._tables.outbox
         async with self._engine.begin() as conn:
             await conn.execute(
-                delete(outbox).where(outbox.c.published_at < self._clock.now() - _RETENTION)
+                delete(outbox).where(outbox.c.published_at < func.now() - _RETENTION)
             )

@@ -13,6 +13,8 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 _MIGRATION_LOCK = 7_410_001  # pg advisory lock id: two instances of a service never migrate at once
+# alembic's `context` and `op` are process-wide proxies: services sharing a process (tests) migrate one at a time.
+_IN_PROCESS = asyncio.Lock()
 
 
 def service_url(server_url: str, service: str) -> URL:
@@ -27,15 +29,22 @@ def service_url(server_url: str, service: str) -> URL:
     return url.set(drivername="postgresql+asyncpg")
 
 
+def admin_url(server_url: str) -> str:
+    """A libpq URL of the server's maintenance database, for creating service databases."""
+    if "{service}" in server_url:
+        url = make_url(server_url.replace("{service}", "postgres")).set(database="postgres")
+    else:
+        url = make_url(server_url)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def create_engine(url: URL) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
 async def ensure_database(server_url: str, url: URL) -> None:
     """Create the service database if the server lacks it (managed servers may pre-create it instead)."""
-    admin = make_url(server_url) if "{service}" not in server_url else url.set(database="postgres")
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(admin_url(server_url))
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", url.database)
         if not exists:
@@ -49,7 +58,7 @@ async def ensure_database(server_url: str, url: URL) -> None:
 
 async def migrate(engine: AsyncEngine, migrations_dir: Path) -> None:
     """`alembic upgrade head` for one service, serialised across instances by an advisory lock."""
-    async with engine.connect() as conn:
+    async with _IN_PROCESS, engine.connect() as conn:
         await conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK})
         try:
             await conn.run_sync(_upgrade, migrations_dir)
@@ -68,10 +77,9 @@ def _upgrade(conn: Connection, migrations_dir: Path) -> None:
 
 async def wait_for_database(server_url: str, attempts: int = 30) -> None:
     """At start, wait for the server to accept connections (it may be starting beside us)."""
-    dsn = make_url(server_url.replace("{service}", "postgres")).set(drivername="postgresql")
     for attempt in range(attempts):
         try:
-            conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+            conn = await asyncpg.connect(admin_url(server_url))
             await conn.close()
             return
         except (OSError, asyncpg.PostgresError):

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 
 from services.intake.adapters.tables import ticket_number_seq, tickets
-from services.intake.domain.intake import LogTicket, field_time_problem, ticket_number
+from services.intake.domain.intake import LogTicket, field_time_problem
+from services.intake.domain.numbering import number_for
 from shared.events import new_envelope
 from shared.events.catalog import Customer, TicketCreated
 from shared.http.auth import Principal
@@ -26,7 +27,7 @@ async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, tz: 
         raise DomainError(422, problem, fields=[{"field": "occurred_at", "in": "body", "rule": "field-time",
                                                  "message": problem}])
     sequence = (await uow.conn.execute(select(ticket_number_seq.next_value()))).scalar_one()
-    number = ticket_number(occurred.astimezone(tz).year, DEPARTMENT_CODE, sequence)
+    number = number_for(occurred, DEPARTMENT_CODE, sequence, tz)
     ticket_id = uuid.uuid4()
     c = cmd.customer
     await uow.conn.execute(

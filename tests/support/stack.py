@@ -1,0 +1,77 @@
+"""The five services started in-process against real infrastructure, with a controllable clock."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from fastapi import FastAPI
+
+from services.catalog import SERVICE_NAMES, load_spec
+from shared.clock import ControllableClock
+from shared.http.auth import Role
+from shared.service import ServiceRuntime, create_app
+from shared.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Stack:
+    apps: dict[str, FastAPI]
+    clients: dict[str, httpx.AsyncClient]
+    keys: dict[Role, str]
+    clock: ControllableClock
+    settings: Settings
+
+    def runtime(self, service: str) -> ServiceRuntime:
+        return self.apps[service].state.runtime
+
+    def auth(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+    async def stop(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+        for app in self.apps.values():
+            await app.state.runtime.stop()
+
+
+def api_keys() -> dict[Role, str]:
+    return {role: secrets.token_urlsafe(24) for role in Role}
+
+
+async def start_stack(database_url: str, bootstrap: str) -> Stack:
+    keys = api_keys()
+    settings = Settings(
+        database_url=database_url,
+        kafka_bootstrap_servers=bootstrap,
+        gongdan_api_keys=",".join(f"test-{role}:{role}:{key}" for role, key in keys.items()),
+    )
+    clock = ControllableClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # Mon 09:00 Asia/Shanghai
+    apps = {name: create_app(load_spec(name), settings, clock) for name in SERVICE_NAMES}
+    await asyncio.gather(*(app.state.runtime.start() for app in apps.values()))
+    clients = {
+        name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                base_url=f"http://{name}")
+        for name, app in apps.items()
+    }
+    return Stack(apps, clients, keys, clock, settings)
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 10, every: float = 0.05) -> T:
+    """Poll `check` until it returns something truthy; fail with the last value after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: Any = None
+    while loop.time() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(every)
+    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
