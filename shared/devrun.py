@@ -43,6 +43,8 @@ def run_dev_stack(settings: Settings, *, port_base: int, broker_port: int, data_
         asyncio.run(ensure_topics(bootstrap, TOPICS.all(), settings.gongdan_topic_partitions))
         env = {**os.environ, "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                "GONGDAN_DATA_DIR": str(data_dir)}
+        if broker:
+            env["GONGDAN_VOLATILE_BROKER"] = "true"
         key_note = "from GONGDAN_API_KEYS"
         if not settings.gongdan_api_keys:
             env["GONGDAN_API_KEYS"], key_file = ensure_dev_keys(data_dir)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from shared.events.topics import TOPICS
 from shared.http.auth import ApiKeyError, ensure_dev_keys, parse_api_keys
 from shared.http.errors import install_error_handlers
 from shared.messaging.consumer import EventConsumer, Handler
-from shared.messaging.kafka import broker_reachable, ensure_topics, missing_topics, new_producer
+from shared.messaging.kafka import broker_reachable, delete_topics, ensure_topics, missing_topics, new_producer
 from shared.messaging.transient import TRANSIENT_ERRORS
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.unit_of_work import UnitOfWork
@@ -43,6 +44,8 @@ class ServiceSpec:
     consumes: list[str] = field(default_factory=list)
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     routers: list[APIRouter] = field(default_factory=list)
+    # Long-running loops beside the consumer (e.g. the SLA timer scanner); each gets the runtime.
+    workers: dict[str, Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=dict)
 
 
 class ServiceRuntime:
@@ -53,6 +56,10 @@ class ServiceRuntime:
         self.metrics = ServiceMetrics(spec.name)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.consumer: EventConsumer | None = None
+        # A memory broker forgets everything when it restarts; our own presence topic vanishing is how we notice.
+        self.presence_topic = (f"gongdan.presence.{spec.name}.{uuid.uuid4().hex[:8]}"
+                               if settings.gongdan_volatile_broker else None)
+        self.topics = TOPICS.all() + ([self.presence_topic] if self.presence_topic else [])
 
     async def start(self) -> None:
         server_url = self.settings.database_url
@@ -72,22 +79,27 @@ class ServiceRuntime:
         if self.spec.consumes:
             self.start_consumer()
         self._spawn("broker-watch", self._watch_broker())
+        for name, worker in self.spec.workers.items():
+            self._spawn(name, worker(self))
 
     async def _watch_broker(self, every: float = 3.0, stuck_after: float = 30.0) -> None:
-        """Tansu (the dev broker) keeps topics in memory and, once restarted, acknowledges writes to topics it no
-        longer has. When our topics vanish: recreate them, publish again what may have been dropped (from a
-        lookback window before the last good check), and rejoin. A consumer left without partitions rejoins too."""
-        topics = TOPICS.all()
+        """Recreate topics the broker lost and rejoin. With a volatile broker (Tansu in memory, which after a
+        restart acknowledges writes to topics it no longer has), also publish again what may have been dropped:
+        everything from a lookback window before the last check that found our presence topic."""
         last_good = await self.relay.database_now()
         while True:
             await asyncio.sleep(every)
             try:
                 checked_at = await self.relay.database_now()
-                if await missing_topics(self.settings.kafka_bootstrap_servers, topics):
+                missing = await missing_topics(self.settings.kafka_bootstrap_servers, self.topics)
+                if missing:
                     await self.ensure_topics()
-                    again = await self.relay.republish_since(last_good - self.settings.gongdan_republish_lookback)
-                    log.warning("%s: broker lost its topics (restarted?); recreated, %d events queued again",
-                                self.spec.name, again)
+                    again = 0
+                    if self.presence_topic is None or self.presence_topic in missing:
+                        since = last_good - self.settings.gongdan_republish_lookback
+                        again = await self.relay.republish_since(since)
+                    log.warning("%s: broker lost topics %s; recreated, %d events queued again",
+                                self.spec.name, missing, again)
                     if self.consumer is not None:
                         self.consumer.reconnect()
                 else:
@@ -120,7 +132,7 @@ class ServiceRuntime:
             await asyncio.gather(task, return_exceptions=True)
 
     async def ensure_topics(self) -> None:
-        await ensure_topics(self.settings.kafka_bootstrap_servers, TOPICS.all(),
+        await ensure_topics(self.settings.kafka_bootstrap_servers, self.topics,
                             self.settings.gongdan_topic_partitions, give_up_after=10)
 
     def new_uow(self) -> UnitOfWork:
@@ -128,6 +140,11 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Finish the batch in hand, commit offsets, publish what is committed, close connections."""
+        for name in self.spec.workers:
+            worker = self._tasks.pop(name, None)
+            if worker:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
         watch = self._tasks.pop("broker-watch", None)
         if watch:
             watch.cancel()
@@ -142,6 +159,8 @@ class ServiceRuntime:
                 log.warning("%s: outbox relay did not drain before shutdown", self.spec.name)
         await self.producer.stop()
         await self.engine.dispose()
+        if self.presence_topic:
+            await delete_topics(self.settings.kafka_bootstrap_servers, [self.presence_topic])
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}

@@ -30,4 +30,7 @@ class Settings(BaseSettings):
         description="When the broker comes back without its topics, events published this long before the last "
         "good check are published again (consumers deduplicate)",
     )
+    gongdan_volatile_broker: bool = Field(
+        default=False, description="The broker keeps topics in memory (the embedded dev broker): detect its "
+        "restarts and publish recent events again. Leave false for Kafka/Redpanda")
     gongdan_topic_partitions: int = Field(default=6, ge=1, description="Partitions for topics we create")

@@ -25,7 +25,7 @@ def broker() -> Iterator[tuple]:
 
 @pytest.fixture(scope="session")
 async def stack(database_url: str, broker: tuple) -> AsyncIterator[Stack]:
-    running = await start_stack(database_url, broker[0])
+    running = await start_stack(database_url, broker[0], volatile_broker=broker[1] is not None)
     try:
         yield running
     finally:

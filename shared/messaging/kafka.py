@@ -64,6 +64,17 @@ async def missing_topics(bootstrap: str, topics: list[str]) -> list[str]:
         await admin.close()
 
 
+async def delete_topics(bootstrap: str, topics: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        await admin.delete_topics(topics)
+    except TRANSIENT:
+        log.info("could not delete %s (broker gone); harmless", topics)
+    finally:
+        await admin.close()
+
+
 async def broker_reachable(bootstrap: str) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
     try:

@@ -46,11 +46,12 @@ def api_keys() -> dict[Role, str]:
     return {role: secrets.token_urlsafe(24) for role in Role}
 
 
-async def start_stack(database_url: str, bootstrap: str) -> Stack:
+async def start_stack(database_url: str, bootstrap: str, volatile_broker: bool) -> Stack:
     keys = api_keys()
     settings = Settings(
         database_url=database_url,
         kafka_bootstrap_servers=bootstrap,
+        gongdan_volatile_broker=volatile_broker,
         gongdan_api_keys=",".join(f"test-{role}:{role}:{key}" for role, key in keys.items()),
     )
     clock = ControllableClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # Mon 09:00 Asia/Shanghai
