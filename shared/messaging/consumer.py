@@ -127,29 +127,52 @@ class EventConsumer:
         return asyncio.get_running_loop().time() - self.unassigned_since
 
     async def apply(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
-        """Apply a batch in one transaction; a redelivered event is skipped by the inbox."""
-        outcomes: list[tuple[str, str]] = []
-        async with self._new_uow() as uow:
-            for records in batch.values():
-                for record in records:
-                    outcomes.append(await self._apply_one(uow, record))
-            await uow.commit()
+        """Apply a batch in one transaction; a redelivered event is skipped by the inbox.
+
+        Fast path: one inbox statement for the batch and no savepoints. If a handler fails on a valid event,
+        the batch is rolled back and applied again with a savepoint per event, so only that event is parked."""
+        records = [record for records in batch.values() for record in records]
+        try:
+            outcomes = await self._apply_records(records, isolate=False)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - a handler failed: find the culprit event by event
+            outcomes = await self._apply_records(records, isolate=True)
         for event_type, outcome in outcomes:
             self._metrics.events_consumed.labels(type=event_type, outcome=outcome).inc()
 
-    async def _apply_one(self, uow: UnitOfWork, record: ConsumerRecord) -> tuple[str, str]:
-        try:
-            envelope = decode(record.value)
-        except DecodeError as exc:
-            return await self._dead_letter(uow, record, exc.reason), "dead_letter"
-        handler = self._handlers.get(envelope.type)
-        if handler is None:
-            return envelope.type, "ignored"
-        if not await uow.mark_consumed(envelope.event_id, envelope.type, record.topic):
-            return envelope.type, "duplicate"
+    async def _apply_records(self, records: list[ConsumerRecord], isolate: bool) -> list[tuple[str, str]]:
+        outcomes: list[tuple[str, str]] = []
+        async with self._new_uow() as uow:
+            decoded: list[tuple[ConsumerRecord, Envelope]] = []
+            for record in records:
+                try:
+                    envelope = decode(record.value)
+                except DecodeError as exc:
+                    outcomes.append((await self._dead_letter(uow, record, exc.reason), "dead_letter"))
+                    continue
+                if envelope.type in self._handlers:
+                    decoded.append((record, envelope))
+                else:
+                    outcomes.append((envelope.type, "ignored"))
+            fresh = await uow.mark_all_consumed([(e.event_id, e.type, r.topic) for r, e in decoded])
+            for record, envelope in decoded:
+                if envelope.event_id not in fresh:
+                    outcomes.append((envelope.type, "duplicate"))
+                    continue
+                fresh.discard(envelope.event_id)  # the same event twice in one batch: apply once
+                if isolate:
+                    outcomes.append(await self._apply_isolated(uow, record, envelope))
+                else:
+                    await self._handlers[envelope.type](uow, envelope)
+                    outcomes.append((envelope.type, "applied"))
+            await uow.commit()
+        return outcomes
+
+    async def _apply_isolated(self, uow: UnitOfWork, record: ConsumerRecord, envelope: Envelope) -> tuple[str, str]:
         savepoint = await uow.conn.begin_nested()
         try:
-            await handler(uow, envelope)
+            await self._handlers[envelope.type](uow, envelope)
             await savepoint.commit()
         except TRANSIENT_ERRORS:
             raise

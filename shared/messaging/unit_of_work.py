@@ -59,6 +59,20 @@ class UnitOfWork:
         )
         return (await self.conn.execute(stmt)).first() is not None
 
+    async def mark_all_consumed(self, events: list[tuple[uuid.UUID, str, str]]) -> set[uuid.UUID]:
+        """Record (event_id, type, topic) rows in one statement; returns the ids not seen before."""
+        if not events:
+            return set()
+        inbox = self._tables.inbox
+        now = self.now()
+        stmt = (
+            pg_insert(inbox)
+            .values([{"event_id": e, "event_type": t, "topic": topic, "applied_at": now} for e, t, topic in events])
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        return {row.event_id for row in await self.conn.execute(stmt)}
+
     async def commit(self) -> None:
         if self._pending:
             created = self.now()
