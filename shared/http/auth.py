@@ -17,7 +17,10 @@ class Role(StrEnum):
     IVR = "ivr"
     AGENT = "agent"
     DISPATCHER = "dispatcher"
+    HANDLER = "handler"
     TECHNICIAN = "technician"
+    SUPERVISOR = "supervisor"
+    DEPUTY_GM = "deputy-gm"
     FINANCE = "finance"
     OPS = "ops"
     ADMIN = "admin"
@@ -55,21 +58,27 @@ def parse_api_keys(spec: str) -> dict[str, Principal]:
 
 
 def ensure_dev_keys(data_dir: Path) -> tuple[str, Path]:
-    """Dev mode only: one key per role, kept in .data/dev-api-keys.txt across restarts."""
+    """Dev mode only: one key per role, kept in .data/dev-api-keys.txt across restarts (new roles get keys)."""
     path = data_dir / "dev-api-keys.txt"
+    keys: dict[str, str] = {}
     if path.exists():
-        spec = next(line.split("=", 1)[1] for line in path.read_text().splitlines()
-                    if line.startswith("GONGDAN_API_KEYS="))
-        return spec, path
-    entries = [f"dev-{role}:{role}:{secrets.token_urlsafe(24)}" for role in Role]
-    spec = ",".join(entries)
+        for line in path.read_text().splitlines():
+            if line.startswith("GONGDAN_API_KEYS="):
+                keys = {e.split(":")[1]: e.split(":", 2)[2] for e in line.split("=", 1)[1].split(",")}
+    if set(keys) >= set(Role) and path.exists():
+        return _dev_spec(keys), path
+    keys = {role.value: keys.get(role.value) or secrets.token_urlsafe(24) for role in Role}
     lines = ["# Gongdan dev API keys: send as 'Authorization: Bearer <key>'", "# role        key"]
-    lines += [f"{e.split(':')[1]:<12}  {e.split(':')[2]}" for e in entries]
-    lines += ["", f"GONGDAN_API_KEYS={spec}", ""]
+    lines += [f"{role:<12}  {key}" for role, key in keys.items()]
+    lines += ["", f"GONGDAN_API_KEYS={_dev_spec(keys)}", ""]
     data_dir.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
     path.chmod(0o600)
-    return spec, path
+    return _dev_spec(keys), path
+
+
+def _dev_spec(keys: dict[str, str]) -> str:
+    return ",".join(f"dev-{role}:{role}:{key}" for role, key in keys.items())
 
 
 _bearer = HTTPBearer(auto_error=False, description="API key from GONGDAN_API_KEYS")

@@ -171,6 +171,7 @@ class EventConsumer:
 
     async def _apply_isolated(self, uow: UnitOfWork, record: ConsumerRecord, envelope: Envelope) -> tuple[str, str]:
         savepoint = await uow.conn.begin_nested()
+        mark = uow.pending_mark()
         try:
             await self._handlers[envelope.type](uow, envelope)
             await savepoint.commit()
@@ -178,6 +179,7 @@ class EventConsumer:
             raise
         except Exception as exc:  # a poison event must not stop the stream: park it with the reason
             await savepoint.rollback()
+            uow.discard_since(mark)
             log.exception("%s: handler for %s failed", self.group_id, envelope.type)
             await self._dead_letter(uow, record, f"handler failed: {type(exc).__name__}: {exc}")
             return envelope.type, "dead_letter"

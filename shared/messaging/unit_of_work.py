@@ -49,6 +49,14 @@ class UnitOfWork:
         """For the dead-letter topic: a message that is not a valid event."""
         self._pending.append((topic, key, value, message_id))
 
+    def pending_mark(self) -> int:
+        """Where the queued outgoing events end now; pair with `discard_since` around a savepoint."""
+        return len(self._pending)
+
+    def discard_since(self, mark: int) -> None:
+        """Forget events queued after `mark` (their savepoint was rolled back)."""
+        del self._pending[mark:]
+
     async def mark_consumed(self, event_id: uuid.UUID, event_type: str, topic: str) -> bool:
         """Record an incoming event id; False means it was applied before (redelivery) and must be skipped."""
         stmt = (

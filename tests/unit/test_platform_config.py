@@ -58,3 +58,12 @@ def test_controllable_clock_moves_only_when_told() -> None:
     assert clock.advance(timedelta(hours=22)) == datetime(2026, 1, 1, 22, tzinfo=UTC)
     with pytest.raises(ValueError):
         ControllableClock(datetime(2026, 1, 1))
+
+
+def test_dev_key_file_from_an_older_version_gains_keys_for_new_roles(tmp_path: Path) -> None:
+    old = f"dev-ivr:ivr:{KEY}"
+    (tmp_path / "dev-api-keys.txt").write_text(f"GONGDAN_API_KEYS={old}\n")
+    spec, _ = ensure_dev_keys(tmp_path)
+    keys = parse_api_keys(spec)
+    assert keys[KEY].role is Role.IVR  # kept
+    assert {p.role for p in keys.values()} == set(Role)
