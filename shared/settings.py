@@ -34,3 +34,30 @@ class Settings(BaseSettings):
         default=False, description="The broker keeps topics in memory (the embedded dev broker): detect its "
         "restarts and publish recent events again. Leave false for Kafka/Redpanda")
     gongdan_topic_partitions: int = Field(default=6, ge=1, description="Partitions for topics we create")
+    gongdan_sla_breach_grace: timedelta = Field(
+        default=timedelta(minutes=2), description="sla_monitor holds a breach this long past the deadline so a "
+        "stop event still in transit can land first; a stop arriving later is retracted (SlaBreachRetracted)")
+    gongdan_sla_scan_every: float = Field(default=0.2, gt=0, description="Seconds between timer scans")
+    gongdan_sla_scan_batch: int = Field(default=500, ge=1, description="Due timers fired per scan transaction")
+    gongdan_duplicate_window: timedelta = Field(
+        default=timedelta(hours=72), description="GX-5.3.1: a fault report repeats an open fault ticket opened at "
+        "most this long before it")
+    gongdan_max_backdate: dict[str, timedelta] = Field(
+        default_factory=lambda: dict(DEFAULT_MAX_BACKDATE),
+        description="Field time: how far before now each API role may set occurred_at (JSON object role -> "
+        "duration, e.g. {\"technician\": \"P3D\"}); a role not listed may not backdate")
+
+
+#: Who may backdate `occurred_at`, and by how much (issue 3 field time). IVR posts calls that just ended,
+#: technicians sync an app that was offline, admins migrate legacy tickets.
+DEFAULT_MAX_BACKDATE: dict[str, timedelta] = {
+    "ivr": timedelta(minutes=15),
+    "agent": timedelta(hours=1),
+    "dispatcher": timedelta(hours=1),
+    "handler": timedelta(hours=24),
+    "technician": timedelta(days=3),
+    "supervisor": timedelta(days=7),
+    "deputy-gm": timedelta(days=7),
+    "ops": timedelta(days=1),
+    "admin": timedelta(days=3650),
+}

@@ -3,7 +3,9 @@
 from pathlib import Path
 
 from services.dispatch.adapters.tables import metadata, platform
-from services.dispatch.entrypoints.api import router
+from services.dispatch.entrypoints.api import router as queries
+from services.dispatch.entrypoints.commands_api import router as commands
+from services.dispatch.entrypoints.incidents_api import router as incidents
 from services.dispatch.service_layer.handlers import EVENT_HANDLERS
 from shared.events.topics import TOPICS
 from shared.service import ServiceSpec
@@ -17,5 +19,5 @@ SPEC = ServiceSpec(
     migrations_dir=Path(__file__).parent / "migrations",
     consumes=[TOPICS.tickets],
     handlers=EVENT_HANDLERS,
-    routers=[router],
+    routers=[queries, commands, incidents],
 )

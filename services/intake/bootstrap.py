@@ -4,6 +4,8 @@ from pathlib import Path
 
 from services.intake.adapters.tables import metadata, platform
 from services.intake.entrypoints.api import router
+from services.intake.service_layer.projection import EVENT_HANDLERS
+from shared.events.topics import TOPICS
 from shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
@@ -13,5 +15,7 @@ SPEC = ServiceSpec(
     metadata=metadata,
     tables=platform,
     migrations_dir=Path(__file__).parent / "migrations",
+    consumes=[TOPICS.tickets],  # ticket status for GX-5.3.1, outages for RULEBOOK §7
+    handlers=EVENT_HANDLERS,
     routers=[router],
 )

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
+from shared.events.vocabulary import AreaType, Channel, ComplaintClass, Priority, Product, Segment
 
 
 class Payload(BaseModel):
@@ -31,7 +32,17 @@ class TicketCreated(Payload):
     customer: Customer
     description: str
     created_by: str = Field(description="API key name of the IVR system or agent that logged it")
+    # Issue 3 classification; optional so events written before it still decode.
+    channel: Channel | None = None
+    authority: str | None = Field(None, description="Which authority forwarded it (channel forwarded-by-authority)")
+    complaint_class: ComplaintClass | None = Field(None, description="NJ-4.1, complaints only")
+    segment: Segment | None = None
+    area_type: AreaType | None = None
+    area: str | None = Field(None, description="Service area (district, grid) as the operator names it")
+    product: Product | None = None
+    priority: Priority | None = None
 
 
 # Lifecycle events (intake and dispatch, RULEBOOK §3/§7) subclass Payload above, so they register after it.
 import shared.events.lifecycle  # noqa: E402,F401
+import shared.events.sla  # noqa: E402,F401

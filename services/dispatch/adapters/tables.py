@@ -1,6 +1,17 @@
-"""Dispatch's own database: its projection of every ticket, plus the platform tables."""
+"""Dispatch's own database: the event-sourced ticket streams, their query projection, outages, platform tables."""
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, Uuid
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.persistence.tables import platform_tables
@@ -21,4 +32,53 @@ tickets = Table(
     Column("last_sequence", Integer, nullable=False),
     Column("events_applied", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("department", String(100)),
+    Column("technician", String(100)),
+    Column("channel", String(30)),
+    Column("complaint_class", String(20)),
+    Column("segment", String(30)),
+    Column("priority", String(10)),
+    Column("product", String(20)),
+    Column("area_type", String(20)),
+    Column("round", Integer, nullable=False, server_default="1"),
+    Column("due_at", DateTime(timezone=True)),
+    Column("paused_seconds", Integer, nullable=False, server_default="0"),
+    Column("incident_id", Uuid),
+    Column("last_event_at", DateTime(timezone=True)),
+)
+
+# One row per event of a ticket's stream; (ticket_id, sequence) is unique, so two writers that folded the same
+# version cannot both append (optimistic concurrency, as pyeventsourcing's originator_version).
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("ticket_id", Uuid, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("type", String(60), nullable=False),
+    Column("producer", String(40), nullable=False),
+    Column("actor", String(100)),
+    Column("role", String(20)),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("envelope", JSONB, nullable=False),
+    PrimaryKeyConstraint("ticket_id", "sequence", name="ticket_events_ticket_sequence"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("area", String(200), nullable=False),
+    Column("area_type", String(20)),
+    Column("products", JSONB, nullable=False),
+    Column("cause", Text, nullable=False),
+    Column("planned", Boolean, nullable=False),
+    Column("notice_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("estimated_restore_at", DateTime(timezone=True)),
+    Column("restored_at", DateTime(timezone=True)),
+    Column("restore_notice_at", DateTime(timezone=True)),
+    Column("declared_by", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
 )

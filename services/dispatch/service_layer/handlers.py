@@ -1,45 +1,36 @@
-"""Dispatch projections: fold incoming ticket events into the dispatch desk's view."""
+"""Dispatch's consumer: tickets logged by intake (and what intake records on them) join dispatch's streams."""
 
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-
-from services.dispatch.adapters.tables import tickets
+from services.dispatch.adapters import event_store as store
+from services.dispatch.domain.ticket import evolve, fold
 from shared.events import Envelope
-from shared.events.catalog import TicketCreated
-from shared.http.errors import DomainError
+from shared.messaging.consumer import Handler
 from shared.messaging.unit_of_work import UnitOfWork
+
+#: Facts intake records on a ticket (first contact, recording, outage link, GX-5.3.1 repeat report).
+INTAKE_FACTS = ("CallRecordingAttached", "TicketLinkedToIncident", "ResolvedAtFirstContact", "DuplicateReportLinked")
 
 
 async def on_ticket_created(uow: UnitOfWork, event: Envelope) -> None:
-    p: TicketCreated = event.payload
-    await uow.conn.execute(
-        insert(tickets)
-        .values(
-            id=p.ticket_id, number=p.number, kind=p.kind, state="received",
-            customer=p.customer.model_dump(), description=p.description, received_at=event.occurred_at,
-            last_sequence=event.sequence, events_applied=1, updated_at=uow.now(),
-        )
-        .on_conflict_do_update(
-            index_elements=[tickets.c.id],
-            set_={"events_applied": tickets.c.events_applied + 1, "updated_at": uow.now()},
-        )
-    )
+    """A new stream: TicketCreated is its first event."""
+    state = fold([event])
+    await store.create_projection(uow.conn, state, event, uow.now())
+    await store.append(uow.conn, [event], 1)
 
 
-async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict:
-    row = (await uow.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
-    if row is None:
-        raise DomainError(404, f"ticket {ticket_id} not known to dispatch (yet)")
-    return {
-        "ticket_id": str(row["id"]), "number": row["number"], "kind": row["kind"], "state": row["state"],
-        "customer": row["customer"], "description": row["description"],
-        "received_at": row["received_at"].isoformat(), "last_sequence": row["last_sequence"],
-        "events_applied": row["events_applied"],
-    }
+async def on_intake_fact(uow: UnitOfWork, event: Envelope) -> None:
+    """Append a fact intake recorded; dispatch's own events on the topic are already in its streams."""
+    if event.producer != "intake":
+        return
+    if not await store.lock_ticket(uow.conn, event.ticket_id):
+        raise LookupError(f"{event.type} for ticket {event.ticket_id} that dispatch does not know")
+    state = fold(await store.load_stream(uow.conn, event.ticket_id))
+    await store.append(uow.conn, [event], state.version + 1)
+    await store.save_projection(uow.conn, evolve(state, event.payload, event.occurred_at), uow.now())
 
 
-EVENT_HANDLERS = {"TicketCreated": on_ticket_created}
+EVENT_HANDLERS: dict[str, Handler] = {
+    "TicketCreated": on_ticket_created,
+    **{name: on_intake_fact for name in INTAKE_FACTS},
+}

@@ -1,6 +1,7 @@
-"""Intake's own database: tickets as logged, plus the platform tables."""
+"""Intake's own database: tickets as logged (with intake's view of their status), outages, platform tables."""
 
-from sqlalchemy import Column, DateTime, MetaData, Sequence, String, Table, Text, Uuid
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, Sequence, String, Table, Text, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.persistence.tables import platform_tables
 
@@ -17,11 +18,38 @@ tickets = Table(
     Column("number", String(40), nullable=False, unique=True),
     Column("kind", String(20), nullable=False),
     Column("customer_name", String(100), nullable=False),
-    Column("phone", String(20), nullable=False),
+    Column("phone", String(40), nullable=False),
     Column("address", String(300), nullable=False),
     Column("account", String(40), nullable=False),
     Column("description", Text, nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(30)),
+    Column("authority", String(100)),
+    Column("complaint_class", String(20)),
+    Column("segment", String(30)),
+    Column("area_type", String(20)),
+    Column("area", String(100)),
+    Column("product", String(20)),
+    Column("priority", String(10)),
+    Column("account_key", String(40)),
+    Column("address_key", String(300)),
+    Column("incident_id", Uuid),
+    Column("status", String(30), nullable=False, server_default="received"),
+    Column("paused_from", String(30)),
+    Column("last_sequence", Integer, nullable=False, server_default="1"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("area", String(200), nullable=False),
+    Column("cause", Text, nullable=False),
+    Column("planned", Boolean, nullable=False),
+    Column("products", JSONB, nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("estimated_restore_at", DateTime(timezone=True)),
+    Column("restored_at", DateTime(timezone=True)),
 )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Annotated
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from services.intake.domain.intake import LogTicket
 from services.intake.service_layer import handlers
 from shared.http.auth import Principal, Role, require
+from shared.http.errors import DomainError
 from shared.http.idempotency import request_fingerprint, run_idempotent
 from shared.service import RuntimeDep
 
@@ -20,25 +21,49 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
                                                  description="Retries with the same key return the first result")]
 
 
-@router.post("/tickets", status_code=201, summary="Log a ticket (IVR or agent)")
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """The body is validated by hand (to list every bad field), so its schema is documented self-contained."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline_refs(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
+
+
+_SCHEMA = LogTicket.model_json_schema()
+_BODY_DOC = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": _inline_refs(_SCHEMA, _SCHEMA.get("$defs", {}))}}}}
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DomainError(422, "body is not valid JSON", fields=[
+            {"field": "body", "in": "body", "rule": "json_invalid", "message": str(exc)}]) from None
+
+
+@router.post("/tickets", status_code=201, openapi_extra=_BODY_DOC,
+             summary="Log a ticket (IVR or agent); 200 when it repeats an open fault ticket (GX-5.3.1)")
 async def create_ticket(
-    cmd: LogTicket,
     request: Request,
     rt: RuntimeDep,
     principal: Annotated[Principal, Depends(require(Role.IVR, Role.AGENT))],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    tz = ZoneInfo(rt.settings.gongdan_tz)
+    cmd = handlers.parse(await _json(request))
     fingerprint = request_fingerprint("POST", "/tickets", cmd.model_dump(mode="json"))
     response, replayed = await run_idempotent(
         rt.new_uow, rt.spec.tables, principal.name, idempotency_key, fingerprint,
-        lambda uow: handlers.log_ticket(uow, cmd, principal, tz),
+        lambda uow: handlers.log_ticket(uow, cmd, principal, rt.settings),
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(response.body, status_code=response.status_code, headers=headers)
 
 
-@router.get("/tickets/{ticket_id}", summary="A ticket as logged")
+@router.get("/tickets/{ticket_id}", summary="A ticket as logged, with intake's view of its status")
 async def read_ticket(
     ticket_id: uuid.UUID,
     rt: RuntimeDep,

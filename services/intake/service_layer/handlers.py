@@ -1,62 +1,136 @@
-"""Intake use cases: turn a validated command into stored state plus outgoing events."""
+"""Intake use cases: a validated call becomes a new ticket, or a repeat report linked to an open one."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from services.intake.adapters.tables import ticket_number_seq, tickets
-from services.intake.domain.intake import LogTicket, field_time_problem
+from services.intake.adapters import repository as repo
+from services.intake.adapters.tables import ticket_number_seq
+from services.intake.domain.duplicates import FaultReport, find_duplicate, normalize_account, normalize_address
+from services.intake.domain.intake import LogTicket, complaint_class_of
 from services.intake.domain.numbering import number_for
+from services.intake.domain.outages import ActiveIncident, affecting
+from services.intake.domain.request import parse_log_ticket
+from services.intake.service_layer.events import creation_events, repeat_report_events
 from shared.events import new_envelope
-from shared.events.catalog import Customer, TicketCreated
+from shared.http.acting import backdate_problem, field_time_error
 from shared.http.auth import Principal
 from shared.http.errors import DomainError
 from shared.http.idempotency import StoredResponse
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.settings import Settings
 
 DEPARTMENT_CODE = "KF"  # 客服 customer service: the hotline platform logs every ticket
 
 
-async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, tz: ZoneInfo) -> StoredResponse:
+def parse(body: Any) -> LogTicket:
+    """The command, or a 422 listing every missing or malformed field with its rule id."""
+    parsed = parse_log_ticket(body)
+    if isinstance(parsed, LogTicket):
+        return parsed
+    names = ", ".join(f["field"] for f in parsed)
+    raise DomainError(422, f"invalid or missing: {names}", fields=parsed)
+
+
+def _incident_view(incident: ActiveIncident) -> dict[str, Any]:
+    restore = incident.estimated_restore_at
+    return {"incident_id": str(incident.incident_id), "area": incident.area, "cause": incident.cause,
+            "planned": incident.planned, "estimated_restore_at": restore.isoformat() if restore else None}
+
+
+async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, settings: Settings) -> StoredResponse:
+    """GX-5.1.2: every call ends in a ticket, or (GX-5.3.1) in a link to the open ticket it repeats."""
     now = uow.now()
+    if problem := backdate_problem(cmd.occurred_at, now, principal.role, settings.gongdan_max_backdate):
+        raise DomainError(422, problem, fields=[field_time_error(problem)])
     occurred = cmd.occurred_at or now
-    if problem := field_time_problem(occurred, now):
-        raise DomainError(422, problem, fields=[{"field": "occurred_at", "in": "body", "rule": "field-time",
-                                                 "message": problem}])
-    sequence = (await uow.conn.execute(select(ticket_number_seq.next_value()))).scalar_one()
-    number = number_for(occurred, DEPARTMENT_CODE, sequence, tz)
-    ticket_id = uuid.uuid4()
+    if cmd.incident_id and not await repo.incident_is_active(uow.conn, cmd.incident_id):
+        message = f"incident {cmd.incident_id} is not an active outage"
+        raise DomainError(422, message, fields=[{"field": "incident_id", "in": "body", "rule": "RULEBOOK-7",
+                                                 "message": message}])
     c = cmd.customer
-    await uow.conn.execute(
-        insert(tickets).values(
-            id=ticket_id, number=number, kind=cmd.kind, customer_name=c.name, phone=c.phone, address=c.address,
-            account=c.account, description=cmd.description, created_by=principal.name,
-            occurred_at=occurred, recorded_at=now,
-        )
-    )
-    payload = TicketCreated(
-        ticket_id=ticket_id, number=number, kind=cmd.kind,
-        customer=Customer(name=c.name, phone=c.phone, address=c.address, account=c.account),
-        description=cmd.description, created_by=principal.name,
-    )
-    envelope = new_envelope(payload, ticket_id=ticket_id, sequence=1, occurred_at=occurred, recorded_at=now,
-                            producer="intake")
-    uow.publish(envelope)
-    return StoredResponse(201, {"ticket_id": str(ticket_id), "number": number, "state": "received",
-                                "event_id": str(envelope.event_id), "occurred_at": occurred.isoformat()})
+    account_key, address_key = normalize_account(c.account), normalize_address(c.address)
+    incidents = affecting(await repo.active_incidents(uow.conn), c.address, cmd.area, cmd.product)
+    told = [_incident_view(i) for i in incidents]
+    if cmd.kind.value == "fault" and not cmd.duplicate_override and not cmd.first_contact_solution:
+        await repo.lock_customer(uow.conn, account_key)
+        repeat = await _link_repeat(uow, cmd, principal, occurred, now, settings, account_key, address_key)
+        if repeat is not None:
+            return StoredResponse(200, repeat | {"incidents": told})
+    created = await _create(uow, cmd, principal, occurred, now, settings, account_key, address_key)
+    return StoredResponse(201, created | {"incidents": told})
 
 
-async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict:
-    row = (await uow.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
+async def _link_repeat(uow: UnitOfWork, cmd: LogTicket, principal: Principal, occurred: datetime, now: datetime,
+                       settings: Settings, account_key: str, address_key: str) -> dict[str, Any] | None:
+    window = settings.gongdan_duplicate_window
+    candidates = await repo.open_fault_tickets(uow.conn, account_key, address_key, occurred - window)
+    report = FaultReport(occurred, cmd.customer.account, cmd.customer.address, cmd.product)
+    first = find_duplicate(report, (t for t, _ in candidates.values()), window=window)
+    if first is None:
+        return None
+    events = repeat_report_events(cmd, principal, first.ticket_id)
+    start = await repo.next_sequences(uow.conn, first.ticket_id, len(events))
+    envelopes = _publish(uow, events, first.ticket_id, start, occurred, now)
+    info = candidates[first.ticket_id][1]
+    return {"outcome": "duplicate-linked", "rule": "GX-5.3.1", "ticket_id": str(first.ticket_id),
+            "number": info["number"], "state": info["state"], "event_id": str(envelopes[0].event_id),
+            "occurred_at": occurred.isoformat()}
+
+
+async def _create(uow: UnitOfWork, cmd: LogTicket, principal: Principal, occurred: datetime, now: datetime,
+                  settings: Settings, account_key: str, address_key: str) -> dict[str, Any]:
+    sequence = (await uow.conn.execute(select(ticket_number_seq.next_value()))).scalar_one()
+    number = number_for(occurred, DEPARTMENT_CODE, sequence, ZoneInfo(settings.gongdan_tz))
+    ticket_id = uuid.uuid4()
+    events = creation_events(cmd, principal, ticket_id, number)
+    state = "closed" if cmd.first_contact_solution else "received"
+    c = cmd.customer
+    await repo.insert_ticket(uow.conn, {
+        "id": ticket_id, "number": number, "kind": cmd.kind.value, "customer_name": c.name, "phone": c.phone,
+        "address": c.address, "account": c.account, "description": cmd.description,
+        "created_by": principal.name, "occurred_at": occurred, "recorded_at": now,
+        "channel": cmd.channel.value, "authority": cmd.authority,
+        "complaint_class": _value(complaint_class_of(cmd)), "segment": cmd.segment.value,
+        "area_type": _value(cmd.area_type), "area": cmd.area, "product": _value(cmd.product),
+        "priority": cmd.priority.value, "account_key": account_key, "address_key": address_key,
+        "incident_id": cmd.incident_id, "status": state, "last_sequence": len(events),
+    })
+    envelopes = _publish(uow, events, ticket_id, 1, occurred, now)
+    return {"outcome": "created", "ticket_id": str(ticket_id), "number": number, "state": state,
+            "event_id": str(envelopes[0].event_id), "occurred_at": occurred.isoformat()}
+
+
+def _value(member: Any) -> str | None:
+    return member.value if member is not None else None
+
+
+def _publish(uow: UnitOfWork, events: list[Any], ticket_id: uuid.UUID, start: int, occurred: datetime,
+             now: datetime) -> list[Any]:
+    correlation = uuid.uuid4()
+    envelopes = [new_envelope(p, ticket_id=ticket_id, sequence=start + i, occurred_at=occurred, recorded_at=now,
+                              producer="intake", correlation_id=correlation) for i, p in enumerate(events)]
+    for envelope in envelopes:
+        uow.publish(envelope)
+    return envelopes
+
+
+async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict[str, Any]:
+    row = await repo.read_ticket(uow.conn, ticket_id)
     if row is None:
         raise DomainError(404, f"ticket {ticket_id} not found")
     return {
-        "ticket_id": str(row["id"]), "number": row["number"], "kind": row["kind"],
+        "ticket_id": str(row["id"]), "number": row["number"], "kind": row["kind"], "state": row["status"],
         "customer": {"name": row["customer_name"], "phone": row["phone"], "address": row["address"],
                      "account": row["account"]},
         "description": row["description"], "created_by": row["created_by"],
+        **{k: row[k] for k in ("channel", "authority", "complaint_class", "segment", "area_type", "area",
+                               "product", "priority")},
+        "incident_id": str(row["incident_id"]) if row["incident_id"] else None,
         "occurred_at": row["occurred_at"].isoformat(), "recorded_at": row["recorded_at"].isoformat(),
     }

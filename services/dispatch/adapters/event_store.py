@@ -1,0 +1,89 @@
+"""The ticket event store: load a stream (locked), append at the next sequences, keep the projection in step."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.dispatch.adapters.tables import ticket_events, tickets
+from services.dispatch.domain.state import TicketState
+from shared.events import Envelope, decode
+
+
+class ConcurrentAppend(Exception):
+    """Another writer appended at the same sequence first (the unique key refused ours)."""
+
+
+async def lock_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> bool:
+    """Take the ticket's row lock (one writer per ticket); False when dispatch does not know the ticket."""
+    row = (await conn.execute(select(tickets.c.id).where(tickets.c.id == ticket_id).with_for_update())).first()
+    return row is not None
+
+
+async def load_stream(conn: AsyncConnection, ticket_id: uuid.UUID) -> list[Envelope]:
+    """Every event of the ticket in stream order, as typed envelopes."""
+    rows = (await conn.execute(
+        select(ticket_events.c.envelope).where(ticket_events.c.ticket_id == ticket_id)
+        .order_by(ticket_events.c.sequence)
+    )).scalars().all()
+    return [decode(json.dumps(row).encode()) for row in rows]
+
+
+def _row(envelope: Envelope, sequence: int) -> dict[str, Any]:
+    payload = envelope.payload
+    role = getattr(payload, "role", None)
+    return {
+        "ticket_id": envelope.ticket_id, "sequence": sequence, "event_id": envelope.event_id,
+        "type": envelope.type, "producer": envelope.producer, "actor": getattr(payload, "actor", None),
+        "role": role.value if role is not None else None, "occurred_at": envelope.occurred_at,
+        "recorded_at": envelope.recorded_at, "envelope": envelope.model_dump(mode="json"),
+    }
+
+
+async def append(conn: AsyncConnection, envelopes: list[Envelope], first_sequence: int) -> None:
+    """Append at `first_sequence`, `first_sequence + 1`, ...; ConcurrentAppend if a position is taken."""
+    rows = [_row(e, first_sequence + i) for i, e in enumerate(envelopes)]
+    savepoint = await conn.begin_nested()
+    try:
+        await conn.execute(insert(ticket_events), rows)
+    except IntegrityError:
+        await savepoint.rollback()
+        raise ConcurrentAppend from None
+    await savepoint.commit()
+
+
+def _value(member: Any) -> Any:
+    return getattr(member, "value", member)
+
+
+def projection_values(state: TicketState, now: datetime) -> dict[str, Any]:
+    """The projection columns that follow from the folded state."""
+    return {
+        "state": state.status.value, "kind": state.kind.value, "department": state.department,
+        "technician": state.technician, "channel": _value(state.channel),
+        "complaint_class": _value(state.complaint_class), "segment": _value(state.segment),
+        "priority": _value(state.priority), "product": _value(state.product), "area_type": _value(state.area_type),
+        "round": state.round, "due_at": state.due_at, "paused_seconds": state.paused_seconds,
+        "incident_id": state.incident_id, "last_sequence": state.version, "events_applied": state.version,
+        "last_event_at": state.last_event_at, "updated_at": now,
+    }
+
+
+async def create_projection(conn: AsyncConnection, state: TicketState, first: Envelope, now: datetime) -> None:
+    """The projection row of a new ticket (from its TicketCreated)."""
+    p = first.payload
+    values = projection_values(state, now) | {
+        "id": state.ticket_id, "number": state.number, "customer": p.customer.model_dump(),
+        "description": p.description, "received_at": first.occurred_at,
+    }
+    await conn.execute(insert(tickets).values(**values))
+
+
+async def save_projection(conn: AsyncConnection, state: TicketState, now: datetime) -> None:
+    await conn.execute(update(tickets).where(tickets.c.id == state.ticket_id).values(**projection_values(state, now)))

@@ -1,0 +1,92 @@
+"""Intake's SQL: tickets as logged, the open ones GX-5.3.1 compares against, active outages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake.adapters.tables import incidents, tickets
+from services.intake.domain.duplicates import OpenFaultTicket
+from services.intake.domain.outages import ActiveIncident
+from services.intake.domain.status import FINISHED, next_status
+from shared.events.vocabulary import Product
+
+
+def _product(value: str | None) -> Product | None:
+    return Product(value) if value else None
+
+
+async def lock_customer(conn: AsyncConnection, account_key: str) -> None:
+    """Serialise intakes for one account so two simultaneous repeat reports make one ticket."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"dup:{account_key}"})
+
+
+async def open_fault_tickets(
+    conn: AsyncConnection, account_key: str, address_key: str, since: datetime
+) -> dict[uuid.UUID, tuple[OpenFaultTicket, dict[str, Any]]]:
+    """Open fault tickets opened since `since` with this account or address, with their number and status."""
+    rows = (await conn.execute(
+        select(tickets.c.id, tickets.c.number, tickets.c.status, tickets.c.occurred_at, tickets.c.account,
+               tickets.c.address, tickets.c.product)
+        .where(tickets.c.kind == "fault", tickets.c.status.not_in(FINISHED), tickets.c.occurred_at >= since,
+               (tickets.c.account_key == account_key) | (tickets.c.address_key == address_key))
+    )).all()
+    return {
+        r.id: (OpenFaultTicket(r.id, r.occurred_at, r.account, r.address, _product(r.product)),
+               {"number": r.number, "state": r.status})
+        for r in rows
+    }
+
+
+async def insert_ticket(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(tickets).values(**values))
+
+
+async def next_sequences(conn: AsyncConnection, ticket_id: uuid.UUID, count: int) -> int:
+    """Reserve `count` positions in intake's stream for this ticket; returns the first."""
+    last = (await conn.execute(
+        update(tickets).where(tickets.c.id == ticket_id)
+        .values(last_sequence=tickets.c.last_sequence + count).returning(tickets.c.last_sequence)
+    )).scalar_one()
+    return int(last) - count + 1
+
+
+async def read_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> dict[str, Any] | None:
+    row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def active_incidents(conn: AsyncConnection) -> list[ActiveIncident]:
+    rows = (await conn.execute(select(incidents).where(incidents.c.restored_at.is_(None)))).mappings().all()
+    return [ActiveIncident(r["id"], r["area"], r["cause"], r["planned"], tuple(Product(p) for p in r["products"]),
+                           r["estimated_restore_at"]) for r in rows]
+
+
+async def incident_is_active(conn: AsyncConnection, incident_id: uuid.UUID) -> bool:
+    row = (await conn.execute(select(incidents.c.restored_at).where(incidents.c.id == incident_id))).first()
+    return row is not None and row.restored_at is None
+
+
+async def save_incident(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(incidents).values(**values).on_conflict_do_nothing())
+
+
+async def restore_incident(conn: AsyncConnection, incident_id: uuid.UUID, restored_at: datetime) -> None:
+    await conn.execute(update(incidents).where(incidents.c.id == incident_id).values(restored_at=restored_at))
+
+
+async def follow_status(conn: AsyncConnection, ticket_id: uuid.UUID, event_type: str, payload: Any) -> None:
+    """Move intake's view of a ticket's status along with a lifecycle event."""
+    row = (await conn.execute(
+        select(tickets.c.status, tickets.c.paused_from).where(tickets.c.id == ticket_id).with_for_update()
+    )).first()
+    if row is None:
+        return
+    status, paused_from = next_status(row.status, row.paused_from, event_type, payload)
+    await conn.execute(update(tickets).where(tickets.c.id == ticket_id)
+                       .values(status=status, paused_from=paused_from))

@@ -1,0 +1,85 @@
+"""Issue 3 intake: every field problem in one 422, duplicate reports (GX-5.3.1), first-contact close, field time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.http.auth import Role
+from tests.support.lifecycle import command, intake_state, known_to_dispatch, new_ticket, ok
+from tests.support.stack import Stack
+from tests.support.tickets import fault_report, post_ticket
+
+pytestmark = pytest.mark.integration
+
+
+async def test_every_problem_is_listed_with_its_rule(stack: Stack) -> None:
+    body = {"customer": {"name": "王五", "phone": "10050", "account": "A"}, "kind": "fault",
+            "channel": "carrier-pigeon", "segment": "vip"}
+    response = await post_ticket(stack, body)
+    assert response.status_code == 422
+    fields = {f["field"]: f["rule"] for f in response.json()["error"]["fields"]}
+    assert fields == {"customer.address": "TT-8.11", "customer.phone": "TT-8.12", "customer.account": "TT-8.12",
+                      "description": "TT-8.11", "channel": "enum"}
+    forwarded = await post_ticket(stack, fault_report(channel="forwarded-by-authority"))
+    assert forwarded.status_code == 422 and forwarded.json()["error"]["fields"][0]["field"] == "authority"
+
+
+async def test_repeat_fault_report_links_to_the_open_ticket_and_override_makes_a_new_one(stack: Stack) -> None:
+    first = await new_ticket(stack, fault_report(product="ftth-broadband"))
+    view = await known_to_dispatch(stack, first["ticket_id"])
+    again_body = fault_report(product="ftth-broadband", description="还是上不了网", channel="web")
+    again_body["customer"] = view["customer"] | {"phone": "13912345678"}
+    stack.clock.advance(timedelta(minutes=20))
+    repeat = await post_ticket(stack, again_body)
+    assert repeat.status_code == 200, repeat.text
+    assert repeat.json() | {"event_id": None, "occurred_at": None, "incidents": None} == {
+        "outcome": "duplicate-linked", "rule": "GX-5.3.1", "ticket_id": first["ticket_id"],
+        "number": first["number"], "state": "received", "event_id": None, "occurred_at": None, "incidents": None}
+    linked = await known_to_dispatch(stack, first["ticket_id"], 2)
+    assert linked["timeline"][1]["type"] == "DuplicateReportLinked"
+    assert linked["timeline"][1]["payload"]["caller_phone"] == "13912345678"
+
+    override = await post_ticket(stack, again_body | {"duplicate_override": True})
+    assert override.status_code == 201 and override.json()["ticket_id"] != first["ticket_id"]
+
+
+async def test_report_after_the_window_or_after_close_is_a_new_ticket(stack: Stack) -> None:
+    first = await new_ticket(stack, fault_report())
+    body = fault_report()
+    body["customer"] = (await known_to_dispatch(stack, first["ticket_id"]))["customer"]
+    stack.clock.advance(stack.settings.gongdan_duplicate_window + timedelta(minutes=1))
+    late = await post_ticket(stack, body)
+    assert late.status_code == 201 and late.json()["ticket_id"] != first["ticket_id"]
+
+
+async def test_first_contact_resolution_closes_and_archives_with_the_exemption(stack: Stack) -> None:
+    created = await new_ticket(stack, fault_report(kind="inquiry", first_contact_solution="告知资费标准"))
+    assert created["state"] == "closed"
+    view = await known_to_dispatch(stack, created["ticket_id"], 2)
+    assert view["state"] == "closed" and view["timeline"][1]["type"] == "ResolvedAtFirstContact"
+    refused = await command(stack, created["ticket_id"], "archive", Role.AGENT)
+    assert refused.status_code == 409 and refused.json()["error"]["current_state"] == "closed"
+    archived = await ok(stack, created["ticket_id"], "archive", Role.AGENT,
+                        {"exemption": "first-contact-resolution"})
+    assert archived["state"] == "archived"
+    await intake_state(stack, created["ticket_id"], "archived")
+
+
+async def test_backdating_is_limited_per_role(stack: Stack) -> None:
+    now = stack.clock.now()
+    too_old = await post_ticket(stack, fault_report(occurred_at=(now - timedelta(hours=2)).isoformat()))
+    assert too_old.status_code == 422 and too_old.json()["error"]["fields"][0]["rule"] == "field-time"
+    created = await new_ticket(stack, fault_report(occurred_at=(now - timedelta(minutes=10)).isoformat()))
+    tid = created["ticket_id"]
+    await ok(stack, tid, "dispatch", Role.DISPATCHER, {"department": "backdate-dept", "technician": "t-9"})
+    stack.clock.advance(timedelta(hours=30))
+    offline = (now + timedelta(minutes=5)).isoformat()  # the technician's app synced 30 hours later
+    accepted = await ok(stack, tid, "accept", Role.TECHNICIAN, {"occurred_at": offline})
+    view = await known_to_dispatch(stack, tid, accepted["version"])
+    assert view["timeline"][-1]["occurred_at"] == offline
+    before_previous = await command(stack, tid, "contact", Role.TECHNICIAN, {"occurred_at": now.isoformat()})
+    assert before_previous.status_code == 409
+    handler_too_old = await command(stack, tid, "contact", Role.HANDLER, {"occurred_at": offline})
+    assert handler_too_old.status_code == 422
