@@ -25,7 +25,7 @@ import psutil
 from sqlalchemy import insert, text
 
 from services.catalog import load_spec
-from services.sla_monitor.adapters.repository import _values
+from services.sla_monitor.adapters.repository import timer_values
 from services.sla_monitor.adapters.tables import sla_timers
 from services.sla_monitor.domain import timers as tm
 from services.sla_monitor.service_layer.config import load_config
@@ -60,7 +60,7 @@ async def load_timers(runtime: ServiceRuntime, n: int, waves: int) -> None:
     for i in range(n):
         wave = i % waves
         t = tm.start(rule, uuid.uuid4(), 1, "TicketDispatched", START + timedelta(minutes=wave), cfg.calendars)
-        rows.append(_values(replace(t, warned_at=t.start_at), timedelta(0)))
+        rows.append(timer_values(replace(t, warned_at=t.start_at), timedelta(0)))
         if len(rows) == 5000:
             await _insert(runtime, rows)
             rows = []

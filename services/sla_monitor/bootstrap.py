@@ -3,7 +3,9 @@
 from pathlib import Path
 
 from services.sla_monitor.adapters.tables import metadata, observed, platform
-from shared.events.registry import REGISTRY
+from services.sla_monitor.entrypoints.api import router
+from services.sla_monitor.service_layer.handlers import EVENT_HANDLERS
+from services.sla_monitor.service_layer.scanner import timer_scanner
 from shared.events.topics import TOPICS
 from shared.http.auth import Role
 from shared.service import ServiceSpec
@@ -16,6 +18,7 @@ SPEC = ServiceSpec(
     tables=platform,
     migrations_dir=Path(__file__).parent / "migrations",
     consumes=[TOPICS.tickets],
-    handlers={name: observed.record for name in REGISTRY.names_on(TOPICS.tickets)},
-    routers=[observed.router("sla_monitor", "sla", (Role.OPS, Role.DISPATCHER))],
+    handlers=EVENT_HANDLERS,
+    routers=[observed.router("sla_monitor", "sla", (Role.OPS, Role.DISPATCHER)), router],
+    workers={"timer-scanner": timer_scanner},
 )

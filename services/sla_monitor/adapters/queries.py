@@ -1,0 +1,76 @@
+"""Read-side queries over sla_timers for the API: a ticket's timers, at-risk and breached lists, achievement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.sla_monitor.adapters.repository import T, to_timer
+from services.sla_monitor.adapters.tables import sla_timers
+from services.sla_monitor.domain.timers import Timer
+
+
+@dataclass(frozen=True)
+class TimerFilter:
+    """Optional filters shared by the timer lists."""
+
+    rule_id: str | None = None
+    department: str | None = None
+    limit: int = 100
+
+
+def _filtered(f: TimerFilter, *where):
+    stmt = select(sla_timers).where(*where)
+    if f.rule_id:
+        stmt = stmt.where(T.rule_id == f.rule_id)
+    if f.department:
+        stmt = stmt.where(T.department == f.department)
+    return stmt.order_by(T.deadline, T.id).limit(f.limit)
+
+
+async def at_risk(conn: AsyncConnection, now: datetime, within: timedelta, f: TimerFilter) -> list[Timer]:
+    """Open, running, not yet breached timers past their warning instant or due within `within`."""
+    stmt = _filtered(f, T.status == "open", T.breached_at.is_(None), T.paused_since.is_(None),
+                     or_(T.warning_at <= now, T.deadline <= now + within))
+    return [to_timer(r) for r in (await conn.execute(stmt)).mappings().all()]
+
+
+async def breached(conn: AsyncConnection, f: TimerFilter, *, open_only: bool, since: datetime | None,
+                   until: datetime | None) -> list[Timer]:
+    """Timers whose breach stands (not retracted), optionally still open, deadline in [since, until)."""
+    where = [T.breached_at.is_not(None), T.retracted_at.is_(None)]
+    if open_only:
+        where.append(T.status == "open")
+    if since is not None:
+        where.append(T.deadline >= since)
+    if until is not None:
+        where.append(T.deadline < until)
+    return [to_timer(r) for r in (await conn.execute(_filtered(f, *where))).mappings().all()]
+
+
+@dataclass(frozen=True)
+class Achievement:
+    """Per-rule outcome counts for timers whose deadline fell in the period (RULEBOOK §9.11)."""
+
+    rule_id: str
+    met: int
+    missed: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share met on time; None when nothing was decided."""
+        total = self.met + self.missed
+        return round(self.met / total, 4) if total else None
+
+
+async def achievement(conn: AsyncConnection, since: datetime, until: datetime) -> list[Achievement]:
+    """Met vs missed (late, or breached and still open) per rule, deadline in [since, until)."""
+    met = func.count(case((T.status == "met", 1)))
+    missed = func.count(case((or_(T.status == "late", and_(T.status == "open", T.breached_at.is_not(None))), 1)))
+    stmt = (select(T.rule_id, met, missed).where(T.deadline >= since, T.deadline < until, T.status != "cancelled")
+            .group_by(T.rule_id).order_by(T.rule_id))
+    rows = (await conn.execute(stmt)).all()
+    return [Achievement(r[0], r[1], r[2]) for r in rows if r[1] + r[2]]

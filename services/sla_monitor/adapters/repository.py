@@ -1,0 +1,128 @@
+"""Timers and ticket contexts in PostgreSQL: row <-> domain mapping, row locks, the due-timer batch."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import RowMapping, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.sla_monitor.adapters.tables import event_sequence, sla_tickets, sla_timers
+from services.sla_monitor.domain.rules import Pause
+from services.sla_monitor.domain.ticket import TicketContext
+from services.sla_monitor.domain.timers import Timer, due_at
+
+T = sla_timers.c
+
+
+def to_timer(row: RowMapping) -> Timer:
+    """A sla_timers row as a domain Timer."""
+    consumed = row["consumed_seconds"]
+    return Timer(
+        id=row["id"], ticket_id=row["ticket_id"], family=row["family"], rule_id=row["rule_id"], round=row["round"],
+        start_event=row["start_event"], status=row["status"], start_at=row["start_at"], deadline=row["deadline"],
+        warning_at=row["warning_at"], calendar=row["calendar"], provisional=row["provisional"],
+        pauses=tuple(Pause(datetime.fromisoformat(a), datetime.fromisoformat(b), r) for a, b, r in row["pauses"]),
+        paused_since=row["paused_since"], pause_reason=row["pause_reason"], switched_at=row["switched_at"],
+        consumed=None if consumed is None else timedelta(seconds=consumed), department=row["department"],
+        person=row["person"], warned_at=row["warned_at"], breached_at=row["breached_at"],
+        breach_event_id=row["breach_event_id"], stopped_at=row["stopped_at"], retracted_at=row["retracted_at"],
+    )
+
+
+def timer_values(t: Timer, grace: timedelta) -> dict[str, Any]:
+    """Column values of a timer row (due_at derived from the timer and the breach grace)."""
+    return {
+        "ticket_id": t.ticket_id, "family": t.family, "rule_id": t.rule_id, "round": t.round,
+        "start_event": t.start_event, "status": t.status, "start_at": t.start_at, "deadline": t.deadline,
+        "warning_at": t.warning_at, "due_at": due_at(t, grace), "calendar": t.calendar, "provisional": t.provisional,
+        "pauses": [[p.start.isoformat(), p.end.isoformat(), p.reason] for p in t.pauses],
+        "paused_since": t.paused_since, "pause_reason": t.pause_reason, "switched_at": t.switched_at,
+        "consumed_seconds": None if t.consumed is None else int(t.consumed.total_seconds()),
+        "department": t.department, "person": t.person, "warned_at": t.warned_at, "breached_at": t.breached_at,
+        "breach_event_id": t.breach_event_id, "stopped_at": t.stopped_at, "retracted_at": t.retracted_at,
+    }
+
+
+async def insert_timer(conn: AsyncConnection, t: Timer, grace: timedelta) -> bool:
+    """Create the timer unless this (ticket, family, round) already has one; True if created."""
+    stmt = insert(sla_timers).values(timer_values(t, grace)).on_conflict_do_nothing().returning(T.id)
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def save_timer(conn: AsyncConnection, t: Timer, grace: timedelta) -> None:
+    """Write back a changed timer (by id)."""
+    await conn.execute(update(sla_timers).where(T.id == t.id).values(timer_values(t, grace)))
+
+
+async def ticket_timers(conn: AsyncConnection, ticket_id: uuid.UUID, *, lock: bool = False) -> list[Timer]:
+    """Every timer of a ticket, oldest round first; `lock` takes row locks for an update."""
+    stmt = select(sla_timers).where(T.ticket_id == ticket_id).order_by(T.round, T.id)
+    rows = (await conn.execute(stmt.with_for_update() if lock else stmt)).mappings().all()
+    return [to_timer(r) for r in rows]
+
+
+async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Timer]:
+    """Due timers locked for this transaction; rows another scanner holds are skipped, never waited on."""
+    stmt = (select(sla_timers).where(T.due_at <= now).order_by(T.due_at).limit(limit)
+            .with_for_update(skip_locked=True))
+    return [to_timer(r) for r in (await conn.execute(stmt)).mappings().all()]
+
+
+async def save_fired(conn: AsyncConnection, timers: list[Timer], grace: timedelta) -> None:
+    """Write back what the scanner changed on a batch of timers, in one round trip."""
+    if not timers:
+        return
+    stmt = update(sla_timers).where(T.id == bindparam("b_id")).values(
+        due_at=bindparam("b_due"), warned_at=bindparam("b_warned"), breached_at=bindparam("b_breached"),
+        breach_event_id=bindparam("b_event"))
+    await conn.execute(stmt, [{"b_id": t.id, "b_due": due_at(t, grace), "b_warned": t.warned_at,
+                               "b_breached": t.breached_at, "b_event": t.breach_event_id} for t in timers])
+
+
+async def next_sequence(conn: AsyncConnection) -> int:
+    """Envelope sequence for an event sla_monitor publishes (monotonic per ticket)."""
+    return int((await conn.execute(select(event_sequence.next_value()))).scalar_one())
+
+
+async def next_sequences(conn: AsyncConnection, n: int) -> list[int]:
+    """n envelope sequences in one round trip."""
+    if n == 0:
+        return []
+    rows = await conn.execute(text("SELECT nextval('sla_event_seq') FROM generate_series(1, :n)"), {"n": n})
+    return [int(r[0]) for r in rows]
+
+
+async def load_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> TicketContext:
+    """The ticket's context, row-locked; an empty one if not seen yet."""
+    row = (await conn.execute(select(sla_tickets).where(sla_tickets.c.ticket_id == ticket_id)
+                              .with_for_update())).mappings().first()
+    if row is None:
+        return TicketContext()
+    marks = {k: datetime.fromisoformat(v) for k, v in row["marks"].items()}
+    return TicketContext(attrs=row["attrs"], round=row["round"], department=row["department"],
+                         person=row["person"], marks=marks)
+
+
+async def save_ticket(conn: AsyncConnection, ticket_id: uuid.UUID, ctx: TicketContext) -> None:
+    """Upsert the ticket's context."""
+    values = {"attrs": ctx.attrs, "round": ctx.round, "department": ctx.department, "person": ctx.person,
+              "marks": {k: v.isoformat() for k, v in ctx.marks.items()}}
+    await conn.execute(insert(sla_tickets).values(ticket_id=ticket_id, **values)
+                       .on_conflict_do_update(index_elements=[sla_tickets.c.ticket_id], set_=values))
+
+
+async def open_provisional(conn: AsyncConnection) -> list[Timer]:
+    """Open timers on guessed working days, locked (rows another instance holds are skipped)."""
+    stmt = (select(sla_timers).where(T.status == "open", T.provisional.is_(True)).order_by(T.id)
+            .with_for_update(skip_locked=True))
+    return [to_timer(r) for r in (await conn.execute(stmt)).mappings().all()]
+
+
+async def count_provisional_open(conn: AsyncConnection) -> int:
+    """Open timers whose deadline rests on guessed working days."""
+    stmt = select(func.count()).where(T.status == "open", T.provisional.is_(True))
+    return int((await conn.execute(stmt)).scalar_one())

@@ -1,0 +1,68 @@
+"""What the SLA monitor knows of a ticket: attributes rules match on, responsible party, round, start marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from services.sla_monitor.domain.rules import TicketAttrs
+
+_ATTRS = ("kind", "segment", "product", "area", "channel", "priority")
+# A reopen (NJ-4.2.3 / GX-5.1.5) opens round n+1 of the timers that apply after dispatch (RULEBOOK §4).
+ROUND_START = {"TicketReopened": "TicketDispatched"}
+_RESPONSIBLE = ("TicketDispatched", "TicketRedispatched", "TicketAccepted", "TicketReopened")
+
+
+@dataclass(frozen=True)
+class TicketContext:
+    """Folded from lifecycle events; `marks` holds the field time of each start event of the current round."""
+
+    attrs: dict[str, Any] = field(default_factory=dict)
+    round: int = 1
+    department: str | None = None
+    person: str | None = None
+    marks: dict[str, datetime] = field(default_factory=dict)
+
+    def ticket_attrs(self) -> TicketAttrs | None:
+        """Attributes for rule matching; None until the ticket's kind is known."""
+        if not self.attrs.get("kind"):
+            return None
+        return TicketAttrs(
+            kind=str(self.attrs["kind"]),
+            **{name: self.attrs.get(name) for name in _ATTRS[1:]},
+            linked_incident=bool(self.attrs.get("linked_incident")),
+            flags=frozenset(self.attrs.get("flags") or ()),
+        )
+
+
+def _classification(data: dict[str, Any]) -> dict[str, Any]:
+    """Matchable attributes out of a TicketCreated or Classification payload (area_type is the area)."""
+    out = {name: data[name] for name in _ATTRS if data.get(name) is not None}
+    if data.get("area_type") is not None:
+        out["area"] = data["area_type"]
+    if data.get("flags"):
+        out["flags"] = list(data["flags"])
+    if data.get("linked_incident") is not None:
+        out["linked_incident"] = bool(data["linked_incident"])
+    return out
+
+
+def fold(ctx: TicketContext, event_type: str, payload: dict[str, Any], at: datetime) -> TicketContext:
+    """Apply one lifecycle event (payload as JSON-able dict) at field time `at`."""
+    attrs, marks = dict(ctx.attrs), dict(ctx.marks)
+    dept, person, round_ = ctx.department, ctx.person, ctx.round
+    if event_type == "TicketCreated":
+        attrs.update(_classification(payload))
+    elif event_type == "TicketReclassified":
+        attrs.update(_classification(payload.get("after") or {}))
+    elif event_type == "TicketLinkedToIncident":
+        attrs["linked_incident"] = True
+    if event_type in _RESPONSIBLE:
+        dept = payload.get("department") or dept
+        person = payload.get("technician") or (person if event_type == "TicketAccepted" else None)
+    if event_type == "TicketReopened":
+        round_ = int(payload["round"])
+        marks = {}
+    marks[ROUND_START.get(event_type, event_type)] = at
+    return replace(ctx, attrs=attrs, marks=marks, department=dept, person=person, round=round_)

@@ -1,0 +1,62 @@
+"""The policy this sla_monitor process runs (GONGDAN_POLICY, else policies/default.yaml) and its timer settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from services.sla_monitor.domain.calendar import WorkingCalendar, policy_calendars
+from services.sla_monitor.domain.timers import runnable
+from shared.policy import PACKS_DIR, Policy, TimerRule, load_policy
+from shared.settings import Settings
+
+DEFAULT_POLICY = PACKS_DIR / "default.yaml"
+
+
+@dataclass(frozen=True)
+class SlaConfig:
+    """Effective policy, its calendars and the scanner's knobs."""
+
+    path: Path
+    policy: Policy
+    calendars: dict[str, WorkingCalendar]
+    grace: timedelta
+    scan_every: float
+    scan_batch: int
+
+    @property
+    def rules(self) -> tuple[TimerRule, ...]:
+        """Rules a running timer can serve (notices and appointment ends are not started here)."""
+        return tuple(r for r in self.policy.timers if runnable(r))
+
+    def rule(self, rule_id: str) -> TimerRule:
+        """The rule with this id (KeyError when the policy no longer has it)."""
+        return self.policy.timer(rule_id)
+
+
+def load_config(settings: Settings) -> SlaConfig:
+    """Load and validate the policy file; a bad file raises PolicyError naming the file and key path."""
+    path = settings.gongdan_policy or DEFAULT_POLICY
+    policy = load_policy(path)
+    return SlaConfig(path=Path(path), policy=policy, calendars=policy_calendars(policy),
+                     grace=settings.gongdan_sla_breach_grace, scan_every=settings.gongdan_sla_scan_every,
+                     scan_batch=settings.gongdan_sla_scan_batch)
+
+
+class ConfigHolder:
+    """Set when a runtime starts (before its consumer handles anything); read by handlers and the API."""
+
+    def __init__(self) -> None:
+        self._config: SlaConfig | None = None
+
+    def set(self, config: SlaConfig) -> None:
+        self._config = config
+
+    def get(self) -> SlaConfig:
+        if self._config is None:
+            raise RuntimeError("sla_monitor policy not loaded: the runtime was not started")
+        return self._config
+
+
+CONFIG = ConfigHolder()
