@@ -181,20 +181,7 @@ def compute_deadline(
     appointment_end: datetime | None = None,
 ) -> DeadlineResult:
     """Deadline from `start`, shifted by closed pauses (clip an open one at now) on the rule's clock."""
-    clock = clock_for(spec, calendars)
-    base, branch = base_deadline(spec, start, calendars, appointment_end)
-    budget = _budget(spec, start, clock, base)
-    norm = normalize(pauses)
-    deadline = advance(clock, start, budget, norm)
-    return DeadlineResult(
-        start=start,
-        deadline=deadline,
-        budget=budget,
-        clock=clock,
-        provisional=_provisional(spec, calendars, start, deadline),
-        pauses=norm,
-        branch=branch,
-    )
+    return carry_over(spec, start, ZERO, start, calendars, pauses, appointment_end=appointment_end)
 
 
 def carry_over(
