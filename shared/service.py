@@ -46,6 +46,8 @@ class ServiceSpec:
     routers: list[APIRouter] = field(default_factory=list)
     # Long-running loops beside the consumer (e.g. the SLA timer scanner); each gets the runtime.
     workers: dict[str, Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=dict)
+    # Facts /readyz reports without failing readiness (e.g. deadlines computed on a provisional calendar).
+    readiness_details: Callable[[ServiceRuntime], Awaitable[dict[str, Any]]] | None = None
 
 
 class ServiceRuntime:
@@ -231,7 +233,10 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
         checks = await rt.readiness()
         ready = all(v in ("ok", "running") for v in checks.values())
         response.status_code = 200 if ready else 503
-        return {"status": "ready" if ready else "not ready", "service": spec.name, "checks": checks}
+        body = {"status": "ready" if ready else "not ready", "service": spec.name, "checks": checks}
+        if spec.readiness_details is not None and checks.get("database") == "ok":
+            body["details"] = await spec.readiness_details(rt)
+        return body
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     async def metrics(rt: RuntimeDep) -> Response:
