@@ -48,14 +48,18 @@ def _row(envelope: Envelope, sequence: int) -> dict[str, Any]:
 
 async def append(conn: AsyncConnection, envelopes: list[Envelope], first_sequence: int) -> None:
     """Append at `first_sequence`, `first_sequence + 1`, ...; ConcurrentAppend if a position is taken."""
+    # No savepoint: a clash aborts the whole transaction, which is what both callers want (the command answers
+    # 409; the consumer replays its batch event by event to isolate the failure).
     rows = [_row(e, first_sequence + i) for i, e in enumerate(envelopes)]
-    savepoint = await conn.begin_nested()
     try:
         await conn.execute(insert(ticket_events), rows)
     except IntegrityError:
-        await savepoint.rollback()
         raise ConcurrentAppend from None
-    await savepoint.commit()
+
+
+async def start_streams(conn: AsyncConnection, envelopes: list[Envelope]) -> None:
+    """Many new streams at once (their first events), in one statement."""
+    await conn.execute(insert(ticket_events), [_row(e, 1) for e in envelopes])
 
 
 def _value(member: Any) -> Any:
@@ -75,14 +79,17 @@ def projection_values(state: TicketState, now: datetime) -> dict[str, Any]:
     }
 
 
-async def create_projection(conn: AsyncConnection, state: TicketState, first: Envelope, now: datetime) -> None:
-    """The projection row of a new ticket (from its TicketCreated)."""
-    p = first.payload
-    values = projection_values(state, now) | {
-        "id": state.ticket_id, "number": state.number, "customer": p.customer.model_dump(),
-        "description": p.description, "received_at": first.occurred_at,
-    }
-    await conn.execute(insert(tickets).values(**values))
+async def create_projections(conn: AsyncConnection, created: list[tuple[TicketState, Envelope]],
+                             now: datetime) -> None:
+    """Projection rows of new tickets (from their TicketCreated), in one statement."""
+    rows = [
+        projection_values(state, now) | {
+            "id": state.ticket_id, "number": state.number, "customer": first.payload.customer.model_dump(),
+            "description": first.payload.description, "received_at": first.occurred_at,
+        }
+        for state, first in created
+    ]
+    await conn.execute(insert(tickets), rows)
 
 
 async def save_projection(conn: AsyncConnection, state: TicketState, now: datetime) -> None:

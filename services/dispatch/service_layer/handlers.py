@@ -5,18 +5,18 @@ from __future__ import annotations
 from services.dispatch.adapters import event_store as store
 from services.dispatch.domain.ticket import evolve, fold
 from shared.events import Envelope
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import Handler, batched
 from shared.messaging.unit_of_work import UnitOfWork
 
 #: Facts intake records on a ticket (first contact, recording, outage link, GX-5.3.1 repeat report).
 INTAKE_FACTS = ("CallRecordingAttached", "TicketLinkedToIncident", "ResolvedAtFirstContact", "DuplicateReportLinked")
 
 
-async def on_ticket_created(uow: UnitOfWork, event: Envelope) -> None:
-    """A new stream: TicketCreated is its first event."""
-    state = fold([event])
-    await store.create_projection(uow.conn, state, event, uow.now())
-    await store.append(uow.conn, [event], 1)
+@batched
+async def on_tickets_created(uow: UnitOfWork, events: list[Envelope]) -> None:
+    """New streams: TicketCreated is each one's first event (applied a run at a time: two statements per run)."""
+    await store.create_projections(uow.conn, [(fold([e]), e) for e in events], uow.now())
+    await store.start_streams(uow.conn, events)
 
 
 async def on_intake_fact(uow: UnitOfWork, event: Envelope) -> None:
@@ -31,6 +31,6 @@ async def on_intake_fact(uow: UnitOfWork, event: Envelope) -> None:
 
 
 EVENT_HANDLERS: dict[str, Handler] = {
-    "TicketCreated": on_ticket_created,
+    "TicketCreated": on_tickets_created,
     **{name: on_intake_fact for name in INTAKE_FACTS},
 }
