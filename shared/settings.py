@@ -18,7 +18,8 @@ class Settings(BaseSettings):
         "database on it, named gongdan_<service>. Unset: the embedded server of the dev stack.",
     )
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:19092", description="Kafka-protocol brokers")
-    gongdan_policy: Path | None = Field(default=None, description="Policy file (YAML) of this deployment")
+    gongdan_policy: Path | None = Field(default=None, description="Policy file (YAML) of this deployment: SLA timers, field-time backdating limits. Unset: "
+        "policies/default.yaml")
     gongdan_tz: str = Field(default="Asia/Shanghai", description="Operator's time zone for business rules")
     gongdan_api_keys: str | None = Field(default=None, description="Comma-separated name:role:key entries")
     gongdan_dev: bool = Field(default=False, description="Dev mode: generate API keys when none are set")
@@ -42,22 +43,3 @@ class Settings(BaseSettings):
     gongdan_duplicate_window: timedelta = Field(
         default=timedelta(hours=72), description="GX-5.3.1: a fault report repeats an open fault ticket opened at "
         "most this long before it")
-    gongdan_max_backdate: dict[str, timedelta] = Field(
-        default_factory=lambda: dict(DEFAULT_MAX_BACKDATE),
-        description="Field time: how far before now each API role may set occurred_at (JSON object role -> "
-        "duration, e.g. {\"technician\": \"P3D\"}); a role not listed may not backdate")
-
-
-#: Who may backdate `occurred_at`, and by how much (issue 3 field time). IVR posts calls that just ended,
-#: technicians sync an app that was offline, admins migrate legacy tickets.
-DEFAULT_MAX_BACKDATE: dict[str, timedelta] = {
-    "ivr": timedelta(minutes=15),
-    "agent": timedelta(hours=1),
-    "dispatcher": timedelta(hours=1),
-    "handler": timedelta(hours=24),
-    "technician": timedelta(days=3),
-    "supervisor": timedelta(days=7),
-    "deputy-gm": timedelta(days=7),
-    "ops": timedelta(days=1),
-    "admin": timedelta(days=3650),
-}

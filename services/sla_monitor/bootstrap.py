@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.sla_monitor.adapters.tables import metadata, observed, platform
 from services.sla_monitor.entrypoints.api import router
+from services.sla_monitor.entrypoints.readiness import sla_readiness
 from services.sla_monitor.service_layer.handlers import EVENT_HANDLERS
 from services.sla_monitor.service_layer.scanner import timer_scanner
 from shared.events.topics import TOPICS
@@ -21,4 +22,5 @@ SPEC = ServiceSpec(
     handlers=EVENT_HANDLERS,
     routers=[observed.router("sla_monitor", "sla", (Role.OPS, Role.DISPATCHER)), router],
     workers={"timer-scanner": timer_scanner},
+    readiness_details=sla_readiness,
 )

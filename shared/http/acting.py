@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends
 
 from shared.events.vocabulary import Role as ActingRole
 from shared.http.auth import Principal, Role
+from shared.policy.deployment import deployment_policy
+from shared.policy.schema import FieldTimePolicy
+from shared.service import RuntimeDep
 
 _ACTING: dict[Role, ActingRole] = {
     Role.IVR: ActingRole.ivr,
@@ -29,15 +34,21 @@ def acting_role(principal: Principal) -> ActingRole:
     return acting
 
 
-def backdate_problem(
-    occurred_at: datetime | None, now: datetime, role: Role, limits: Mapping[str, timedelta]
-) -> str | None:
-    """Why `occurred_at` is not acceptable from `role` (future, or earlier than the role may backdate)."""
+def field_time_policy(rt: RuntimeDep) -> FieldTimePolicy:
+    """The `field_time` section of the deployment's policy file (GONGDAN_POLICY), loaded once per process."""
+    return deployment_policy(rt.settings).field_time
+
+
+FieldTimeDep = Annotated[FieldTimePolicy, Depends(field_time_policy)]
+
+
+def backdate_problem(occurred_at: datetime | None, now: datetime, role: Role, limits: FieldTimePolicy) -> str | None:
+    """Why `occurred_at` is not acceptable from `role` (future, or earlier than the policy lets the role backdate)."""
     if occurred_at is None:
         return None
     if occurred_at > now:
         return f"occurred_at {occurred_at.isoformat()} is in the future (now {now.isoformat()})"
-    allowed = limits.get(role.value, timedelta(0))
+    allowed = limits.limit(role.value)
     if now - occurred_at > allowed:
         return f"role {role.value} may backdate occurred_at by at most {allowed} (asked {now - occurred_at})"
     return None

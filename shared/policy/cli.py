@@ -1,4 +1,4 @@
-"""`gongdan policy check|explain FILE`: validate a policy file and show its effective timers."""
+"""`gongdan policy check|explain FILE`: validate a policy file and show its effective timers and field-time limits."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from shared.policy.schema import (
     CutoffDeadline,
     Deadline,
     ElapsedDeadline,
+    FieldTimePolicy,
     InWindowDeadline,
     Policy,
     TimerRule,
@@ -24,6 +25,7 @@ from shared.policy.schema import (
 
 policy_app = typer.Typer(help="Check and explain SLA policy files (RULEBOOK §4).", no_args_is_help=True)
 HEADERS = ("rule id", "applies to", "start → stop", "deadline", "calendar", "pause", "source")
+FIELD_TIME_HEADERS = ("role", "may backdate occurred_at by")
 
 
 def _load(file: Path) -> Policy:
@@ -46,9 +48,21 @@ def check(file: Path) -> None:
 
 @policy_app.command()
 def explain(file: Path) -> None:
-    """Print the effective timer rules of FILE as a table."""
+    """Print the effective timer rules of FILE, then its field-time limits per role, as tables."""
     policy = _load(file)
     typer.echo(render_table([row(rule) for rule in policy.timers]))
+    typer.echo("")
+    typer.echo(describe_field_time(policy.field_time))
+
+
+def describe_field_time(field_time: FieldTimePolicy) -> str:
+    """The field_time.max_backdate limits (issue 3) as a table; unlisted roles may not backdate."""
+    if not field_time.max_backdate:
+        return "field time: no role may backdate occurred_at (the policy has no field_time.max_backdate)"
+    rows = [(role, format_duration(limit) if limit else "not at all")
+            for role, limit in field_time.max_backdate.items()]
+    return ("field time (field_time.max_backdate; roles not listed may not backdate):\n"
+            + render_table(rows, FIELD_TIME_HEADERS))
 
 
 def describe_condition(cond: Condition) -> str:
@@ -106,10 +120,10 @@ def row(rule: TimerRule) -> tuple[str, ...]:
     )
 
 
-def render_table(rows: list[tuple[str, ...]]) -> str:
+def render_table(rows: list[tuple[str, ...]], headers: tuple[str, ...] = HEADERS) -> str:
     """Plain-text table with a header row."""
-    table = [HEADERS, *rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(HEADERS))]
+    table = [headers, *rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from shared.policy.schema import CalendarSpec, Policy, PolicyFileHead, TimerRule
+from shared.policy.schema import CalendarSpec, FieldTimePolicy, Policy, PolicyFileHead, TimerRule
 
 PACKS_DIR = Path(__file__).resolve().parents[2] / "policies"
 SHIPPED_PACKS = (
@@ -30,12 +30,25 @@ class PolicyError(ValueError):
         super().__init__(f"{self.file}: {key or '<top>'}: {reason}")
 
 
+_MISSING = object()
+
+
 @dataclass
 class _Entry:
     """A calendar or timer being merged, remembering which file set which keys."""
 
     data: dict[str, Any]
     origins: list[tuple[Path, str, dict[str, Any]]] = field(default_factory=list)
+
+    def blame_key(self, keys: tuple[str, ...]) -> tuple[Path, str] | None:
+        """File and key prefix of the last contribution holding exactly this nested key, if any."""
+        for path, prefix, fragment in reversed(self.origins):
+            node: Any = fragment
+            for key in keys:
+                node = node.get(key) if isinstance(node, dict) and key in node else _MISSING
+            if node is not _MISSING:
+                return path, prefix
+        return None
 
     def blame(self, loc: str) -> tuple[Path, str]:
         """File and key prefix of the last contribution that set the first key of loc."""
@@ -61,9 +74,10 @@ def load_policy(path: str | Path) -> Policy:
     path = Path(path)
     calendars: dict[str, _Entry] = {}
     timers: dict[str, _Entry] = {}
+    field_time = _Entry({})
     files: list[str] = []
     packs: list[str] = []
-    head = _merge_file(path, calendars, timers, files, packs, stack=())
+    head = _merge_file(path, _Merged(calendars, timers, field_time, files, packs), stack=())
     return Policy(
         pack=head.pack,
         name=head.name,
@@ -71,7 +85,19 @@ def load_policy(path: str | Path) -> Policy:
         files=tuple(files),
         calendars=_validate_calendars(calendars),
         timers=_validate_timers(timers, calendars),
+        field_time=_validate_field_time(field_time),
     )
+
+
+@dataclass
+class _Merged:
+    """Accumulators that every file of an include tree merges into, in include order."""
+
+    calendars: dict[str, _Entry]
+    timers: dict[str, _Entry]
+    field_time: _Entry
+    files: list[str]
+    packs: list[str]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -86,15 +112,9 @@ def _read(path: Path) -> dict[str, Any]:
     return raw
 
 
-def _merge_file(
-    path: Path,
-    calendars: dict[str, _Entry],
-    timers: dict[str, _Entry],
-    files: list[str],
-    packs: list[str],
-    stack: tuple[Path, ...],
-) -> PolicyFileHead:
+def _merge_file(path: Path, into: _Merged, stack: tuple[Path, ...]) -> PolicyFileHead:
     """Merge one file (after its includes) into the accumulators."""
+    calendars, timers = into.calendars, into.timers
     resolved = path.resolve()
     if resolved in stack:
         raise PolicyError(
@@ -110,7 +130,7 @@ def _merge_file(
         if not target.exists():
             known = ", ".join(SHIPPED_PACKS)
             raise PolicyError(path, f"include[{i}]", f"unknown pack {inc!r} (shipped: {known})")
-        _merge_file(target, calendars, timers, files, packs, (*stack, resolved))
+        _merge_file(target, into, (*stack, resolved))
     for cid, fragment in head.calendars.items():
         entry = calendars.setdefault(cid, _Entry({}))
         entry.data = _deep_merge(entry.data, fragment)
@@ -134,8 +154,11 @@ def _merge_file(
     for i, rid in enumerate(head.disable):
         if timers.pop(rid, None) is None:
             raise PolicyError(path, f"disable[{i}]", f"no rule {rid!r} to disable")
-    files.append(str(path))
-    packs.append(head.pack)
+    if head.field_time:  # later files override earlier ones role by role (RULEBOOK §1 composition)
+        into.field_time.data = _deep_merge(into.field_time.data, head.field_time)
+        into.field_time.origins.append((path, "field_time", head.field_time))
+    into.files.append(str(path))
+    into.packs.append(head.pack)
     return head
 
 
@@ -173,6 +196,23 @@ def _validate_timers(entries: dict[str, _Entry], calendars: dict[str, _Entry]) -
             raise PolicyError(path, f"{prefix}.deadline.calendar", f"unknown calendar {cal!r}")
         rules.append(rule)
     return tuple(rules)
+
+
+def _validate_field_time(entry: _Entry) -> FieldTimePolicy:
+    """Issue 3 field time: per-role backdating limits; an unknown role fails naming its key."""
+    try:
+        return FieldTimePolicy.model_validate(entry.data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        keys = tuple(str(k) for k in error["loc"] if k != "[key]")
+        path, prefix = entry.blame_key(keys) or entry.blame(".".join(keys))
+        raise PolicyError(path, ".".join((prefix, *keys)), _field_time_reason(error, keys)) from None
+
+
+def _field_time_reason(error: Any, keys: tuple[str, ...]) -> str:
+    if error["type"] == "literal_error" and "[key]" in error["loc"]:
+        return f"unknown role {keys[-1]!r}: {error['msg']}"
+    return str(error["msg"])
 
 
 def _blamed(exc: ValidationError, entry: _Entry) -> PolicyError:

@@ -1,4 +1,4 @@
-"""Policy file schema: calendars, timer rules and their deadline types (RULEBOOK §4)."""
+"""Policy file schema: calendars, timer rules and their deadline types (RULEBOOK §4), field-time limits."""
 
 from __future__ import annotations
 
@@ -59,8 +59,8 @@ def _check_zone(name: str) -> str:
     return name
 
 
-def parse_duration(value: Any) -> timedelta:
-    """'30m', '22h', '3d', '1h30m', '90s' or an int of minutes to a positive timedelta."""
+def parse_duration(value: Any, *, allow_zero: bool = False) -> timedelta:
+    """'30m', '22h', '3d', '1h30m', '90s' or an int of minutes to a positive (or, if allowed, zero) timedelta."""
     if isinstance(value, timedelta):
         td = value
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -70,9 +70,13 @@ def parse_duration(value: Any) -> timedelta:
         td = timedelta(days=d, hours=h, minutes=mi, seconds=s)
     else:
         raise ValueError(f"{value!r} is not a duration like '30m', '22h', '3d' or '1h30m'")
-    if td <= timedelta(0):
-        raise ValueError("duration must be positive")
+    if td < timedelta(0) or (td == timedelta(0) and not allow_zero):
+        raise ValueError("duration must be positive" if not allow_zero else "duration must not be negative")
     return td
+
+
+def _parse_limit(value: Any) -> timedelta:
+    return parse_duration(value, allow_zero=True)
 
 
 def format_duration(td: timedelta) -> str:
@@ -99,6 +103,11 @@ HHMM = Annotated[str, AfterValidator(_check_hhmm)]
 WindowText = Annotated[str, AfterValidator(_check_window)]
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Names = Annotated[tuple[str, ...], BeforeValidator(_as_tuple)]
+Limit = Annotated[timedelta, BeforeValidator(_parse_limit)]
+
+#: API roles (shared.http.auth.Role values; a unit test keeps the two in step).
+ApiRole = Literal["ivr", "agent", "dispatcher", "handler", "technician", "supervisor", "deputy-gm", "finance",
+                  "ops", "admin"]
 
 
 class CalendarSpec(Strict):
@@ -246,6 +255,16 @@ class TimerRule(Strict):
         return self.family or self.rule_id
 
 
+class FieldTimePolicy(Strict):
+    """Field time (issue 3): how far before now each API role may set `occurred_at`; unlisted roles: not at all."""
+
+    max_backdate: dict[ApiRole, Limit] = {}
+
+    def limit(self, role: str) -> timedelta:
+        """How far `role` may backdate; zero when the policy does not list it."""
+        return next((limit for name, limit in self.max_backdate.items() if name == role), timedelta(0))
+
+
 class Policy(Strict):
     """An effective policy after includes and overrides are applied."""
 
@@ -255,6 +274,7 @@ class Policy(Strict):
     files: tuple[str, ...] = ()
     calendars: dict[str, CalendarSpec]
     timers: tuple[TimerRule, ...]
+    field_time: FieldTimePolicy = FieldTimePolicy()
 
     def timer(self, rule_id: str) -> TimerRule:
         """The timer rule with this id (KeyError if absent)."""
@@ -275,3 +295,4 @@ class PolicyFileHead(Strict):
     timers: tuple[dict[str, Any], ...] = ()
     overrides: dict[str, dict[str, Any]] = {}
     disable: Names = ()
+    field_time: dict[str, Any] = {}

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, create_model, field_validator
 
 from services.dispatch.domain import commands as c
 from services.dispatch.service_layer.tickets import execute
-from shared.http.acting import acting_role
+from shared.http.acting import FieldTimeDep, acting_role
 from shared.http.auth import Principal, Role, require
 from shared.http.idempotency import StoredResponse, request_fingerprint, run_idempotent
 from shared.messaging.unit_of_work import UnitOfWork
@@ -74,6 +74,7 @@ def _register(path: str, command: type[c.Command], roles: tuple[Role, ...], summ
         body: body_type,  # type: ignore[valid-type]
         rt: RuntimeDep,
         principal: Annotated[Principal, Depends(require(*roles))],
+        field_time: FieldTimeDep,
         idempotency_key: IdempotencyKey = None,
     ) -> JSONResponse:
         data = body.model_dump()
@@ -81,7 +82,7 @@ def _register(path: str, command: type[c.Command], roles: tuple[Role, ...], summ
         fingerprint = request_fingerprint("POST", f"/tickets/{ticket_id}/{path}", body.model_dump(mode="json"))
 
         async def operation(uow: UnitOfWork) -> StoredResponse:
-            outcome = await execute(uow, ticket_id, cmd, principal.role, rt.settings.gongdan_max_backdate)
+            outcome = await execute(uow, ticket_id, cmd, principal.role, field_time)
             return StoredResponse(200, outcome.body())
 
         response, replayed = await run_idempotent(rt.new_uow, rt.spec.tables, principal.name, idempotency_key,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.dispatch.domain.incidents import DeclareOutage, RestoreOutage
 from services.dispatch.service_layer import incidents
+from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.idempotency import StoredResponse, request_fingerprint, run_idempotent
 from shared.messaging.unit_of_work import UnitOfWork
@@ -57,10 +58,9 @@ async def restore(incident_id: uuid.UUID, body: RestoreOutage, rt: RuntimeDep, p
 
 @router.post("/incidents/{incident_id}/tickets", summary="Link tickets to the mass incident (all or nothing)")
 async def link(incident_id: uuid.UUID, body: LinkTickets, rt: RuntimeDep, principal: Linker,
-               idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    backdate = rt.settings.gongdan_max_backdate
+               field_time: FieldTimeDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(rt, principal, idempotency_key, f"/incidents/{incident_id}/tickets", body, 200,
-                      lambda uow: incidents.link_tickets(uow, incident_id, body.ticket_ids, principal, backdate))
+                      lambda uow: incidents.link_tickets(uow, incident_id, body.ticket_ids, principal, field_time))
 
 
 @router.get("/incidents/{incident_id}", summary="An incident and how many tickets are linked")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -25,6 +23,7 @@ from shared.http.acting import acting_role
 from shared.http.auth import Principal
 from shared.http.errors import DomainError
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.policy.schema import FieldTimePolicy
 
 
 async def declare_outage(uow: UnitOfWork, cmd: DeclareOutage, principal: Principal) -> dict[str, Any]:
@@ -71,7 +70,7 @@ async def restore_outage(uow: UnitOfWork, incident_id: uuid.UUID, cmd: RestoreOu
 
 
 async def link_tickets(uow: UnitOfWork, incident_id: uuid.UUID, ticket_ids: list[uuid.UUID], principal: Principal,
-                       backdate: Mapping[str, timedelta]) -> dict[str, Any]:
+                       backdate: FieldTimePolicy) -> dict[str, Any]:
     """All or nothing: every ticket is linked, or the first refusal answers and nothing is written."""
     await _locked(uow, incident_id)
     linked = []

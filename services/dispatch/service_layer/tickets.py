@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from services.dispatch.adapters import event_store as store
@@ -19,6 +18,7 @@ from shared.http.acting import backdate_problem, field_time_error
 from shared.http.auth import Role
 from shared.http.errors import DomainError
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.policy.schema import FieldTimePolicy
 
 PRODUCER = "dispatch"
 
@@ -48,7 +48,7 @@ async def load_locked(uow: UnitOfWork, ticket_id: uuid.UUID) -> TicketState:
 
 
 async def execute(
-    uow: UnitOfWork, ticket_id: uuid.UUID, command: c.Command, api_role: Role, backdate: Mapping[str, timedelta]
+    uow: UnitOfWork, ticket_id: uuid.UUID, command: c.Command, api_role: Role, backdate: FieldTimePolicy
 ) -> Outcome:
     """Run one command; a refusal (409) or bad field time (422) raises before anything is written."""
     now = uow.now()

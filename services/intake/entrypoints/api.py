@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from services.intake.domain.intake import LogTicket
 from services.intake.service_layer import handlers
+from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.errors import DomainError
 from shared.http.idempotency import request_fingerprint, run_idempotent
@@ -51,13 +52,14 @@ async def create_ticket(
     request: Request,
     rt: RuntimeDep,
     principal: Annotated[Principal, Depends(require(Role.IVR, Role.AGENT))],
+    field_time: FieldTimeDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     cmd = handlers.parse(await _json(request))
     fingerprint = request_fingerprint("POST", "/tickets", cmd.model_dump(mode="json"))
     response, replayed = await run_idempotent(
         rt.new_uow, rt.spec.tables, principal.name, idempotency_key, fingerprint,
-        lambda uow: handlers.log_ticket(uow, cmd, principal, rt.settings),
+        lambda uow: handlers.log_ticket(uow, cmd, principal, rt.settings, field_time),
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(response.body, status_code=response.status_code, headers=headers)

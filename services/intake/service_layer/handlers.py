@@ -23,6 +23,7 @@ from shared.http.auth import Principal
 from shared.http.errors import DomainError
 from shared.http.idempotency import StoredResponse
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.policy.schema import FieldTimePolicy
 from shared.settings import Settings
 
 DEPARTMENT_CODE = "KF"  # 客服 customer service: the hotline platform logs every ticket
@@ -43,10 +44,11 @@ def _incident_view(incident: ActiveIncident) -> dict[str, Any]:
             "planned": incident.planned, "estimated_restore_at": restore.isoformat() if restore else None}
 
 
-async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, settings: Settings) -> StoredResponse:
+async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, settings: Settings,
+                     field_time: FieldTimePolicy) -> StoredResponse:
     """GX-5.1.2: every call ends in a ticket, or (GX-5.3.1) in a link to the open ticket it repeats."""
     now = uow.now()
-    if problem := backdate_problem(cmd.occurred_at, now, principal.role, settings.gongdan_max_backdate):
+    if problem := backdate_problem(cmd.occurred_at, now, principal.role, field_time):
         raise DomainError(422, problem, fields=[field_time_error(problem)])
     occurred = cmd.occurred_at or now
     if cmd.incident_id and not await repo.incident_is_active(uow.conn, cmd.incident_id):

@@ -30,6 +30,7 @@ def to_timer(row: RowMapping) -> Timer:
         consumed=None if consumed is None else timedelta(seconds=consumed), department=row["department"],
         person=row["person"], warned_at=row["warned_at"], breached_at=row["breached_at"],
         breach_event_id=row["breach_event_id"], stopped_at=row["stopped_at"], retracted_at=row["retracted_at"],
+        appointment_end=row["appointment_end"],
     )
 
 
@@ -44,6 +45,7 @@ def timer_values(t: Timer, grace: timedelta) -> dict[str, Any]:
         "consumed_seconds": None if t.consumed is None else int(t.consumed.total_seconds()),
         "department": t.department, "person": t.person, "warned_at": t.warned_at, "breached_at": t.breached_at,
         "breach_event_id": t.breach_event_id, "stopped_at": t.stopped_at, "retracted_at": t.retracted_at,
+        "appointment_end": t.appointment_end,
     }
 
 
@@ -104,13 +106,13 @@ async def load_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> TicketCont
         return TicketContext()
     marks = {k: datetime.fromisoformat(v) for k, v in row["marks"].items()}
     return TicketContext(attrs=row["attrs"], round=row["round"], department=row["department"],
-                         person=row["person"], marks=marks)
+                         person=row["person"], marks=marks, appointment_end=row["appointment_end"])
 
 
 async def save_ticket(conn: AsyncConnection, ticket_id: uuid.UUID, ctx: TicketContext) -> None:
     """Upsert the ticket's context."""
     values = {"attrs": ctx.attrs, "round": ctx.round, "department": ctx.department, "person": ctx.person,
-              "marks": {k: v.isoformat() for k, v in ctx.marks.items()}}
+              "marks": {k: v.isoformat() for k, v in ctx.marks.items()}, "appointment_end": ctx.appointment_end}
     await conn.execute(insert(sla_tickets).values(ticket_id=ticket_id, **values)
                        .on_conflict_do_update(index_elements=[sla_tickets.c.ticket_id], set_=values))
 
@@ -126,3 +128,11 @@ async def count_provisional_open(conn: AsyncConnection) -> int:
     """Open timers whose deadline rests on guessed working days."""
     stmt = select(func.count()).where(T.status == "open", T.provisional.is_(True))
     return int((await conn.execute(stmt)).scalar_one())
+
+
+async def provisional_spans(conn: AsyncConnection) -> list[tuple[str, int, int, int]]:
+    """(calendar, first year, last year, open timers) of open timers on guessed working days."""
+    first, last = func.extract("year", T.start_at), func.extract("year", T.deadline)
+    stmt = (select(T.calendar, first, last, func.count()).where(T.status == "open", T.provisional.is_(True))
+            .group_by(T.calendar, first, last))
+    return [(str(c), int(a), int(b), int(n)) for c, a, b, n in (await conn.execute(stmt)).all()]

@@ -38,6 +38,7 @@ sla_tickets = Table(
     Column("department", String(100)),
     Column("person", String(100)),
     Column("marks", JSONB, nullable=False, comment="start event type -> occurred_at of the current round"),
+    Column("appointment_end", DateTime(timezone=True), comment="end of the agreed visit window (CT-2.4.1)"),
 )
 
 # One row per (ticket, rule family, round): RULEBOOK §4 timers, fired by the scanner when `due_at` passes.
@@ -69,6 +70,7 @@ sla_timers = Table(
     Column("breach_event_id", Uuid),
     Column("stopped_at", DateTime(timezone=True)),
     Column("retracted_at", DateTime(timezone=True)),
+    Column("appointment_end", DateTime(timezone=True), comment="deadline input of `appointment` rules"),
     UniqueConstraint("ticket_id", "family", "round", name="uq_sla_timers_ticket_family_round"),
     Index("ix_sla_timers_due", "due_at", postgresql_where=text("due_at IS NOT NULL")),
     Index("ix_sla_timers_ticket", "ticket_id"),

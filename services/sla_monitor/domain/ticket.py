@@ -23,6 +23,7 @@ class TicketContext:
     department: str | None = None
     person: str | None = None
     marks: dict[str, datetime] = field(default_factory=dict)
+    appointment_end: datetime | None = None
 
     def ticket_attrs(self) -> TicketAttrs | None:
         """Attributes for rule matching; None until the ticket's kind is known."""
@@ -65,4 +66,12 @@ def fold(ctx: TicketContext, event_type: str, payload: dict[str, Any], at: datet
         round_ = int(payload["round"])
         marks = {}
     marks[ROUND_START.get(event_type, event_type)] = at
-    return replace(ctx, attrs=attrs, marks=marks, department=dept, person=person, round=round_)
+    return replace(ctx, attrs=attrs, marks=marks, department=dept, person=person, round=round_,
+                   appointment_end=_appointment_end(ctx.appointment_end, event_type, payload))
+
+
+def _appointment_end(current: datetime | None, event_type: str, payload: dict[str, Any]) -> datetime | None:
+    """The agreed window's end (CT-2.4.1, §9.12): booked, or rebooked with the customer's consent; a reopen clears it."""
+    if event_type == "AppointmentBooked" or (event_type == "AppointmentRebooked" and payload.get("customer_consent")):
+        return datetime.fromisoformat(str(payload["window_end"]))
+    return None if event_type == "TicketReopened" else current

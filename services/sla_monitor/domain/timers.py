@@ -53,6 +53,7 @@ class Timer:
     breach_event_id: uuid.UUID | None = None
     stopped_at: datetime | None = None
     retracted_at: datetime | None = None
+    appointment_end: datetime | None = None
     id: int | None = None
 
     def spans(self, until: datetime | None = None) -> tuple[Span, ...]:
@@ -76,8 +77,13 @@ class Timer:
 
 
 def runnable(rule: TimerRule) -> bool:
-    """Rules a running timer can serve; ahead-of notices and appointment ends need other inputs."""
-    return not isinstance(rule.deadline, (AheadOfDeadline, AppointmentDeadline))
+    """Rules a running timer can serve; ahead-of notices are one-shot checks (service_layer.incidents)."""
+    return not isinstance(rule.deadline, AheadOfDeadline)
+
+
+def needs_appointment(rule: TimerRule) -> bool:
+    """An `appointment` rule cannot start before a visit window is agreed (CT-2.4.1, RULEBOOK §9.12)."""
+    return isinstance(rule.deadline, AppointmentDeadline)
 
 
 def calendar_name(rule: TimerRule) -> str:
@@ -87,10 +93,10 @@ def calendar_name(rule: TimerRule) -> str:
 
 def evaluate(t: Timer, rule: TimerRule, cals: Calendars) -> DeadlineResult:
     """Deadline of the timer under `rule`, closed pauses credited, consumed time carried over a switch."""
-    spans = t.spans()
+    spans, end = t.spans(), t.appointment_end
     if t.switched_at is None or t.consumed is None:
-        return compute_deadline(rule.deadline, t.start_at, cals, spans)
-    return carry_over(rule.deadline, t.start_at, t.consumed, t.switched_at, cals, spans)
+        return compute_deadline(rule.deadline, t.start_at, cals, spans, appointment_end=end)
+    return carry_over(rule.deadline, t.start_at, t.consumed, t.switched_at, cals, spans, appointment_end=end)
 
 
 def reschedule(t: Timer, rule: TimerRule, cals: Calendars) -> Timer:
@@ -101,11 +107,12 @@ def reschedule(t: Timer, rule: TimerRule, cals: Calendars) -> Timer:
 
 
 def start(rule: TimerRule, ticket_id: uuid.UUID, round_: int, event: str, at: datetime, cals: Calendars,
-          department: str | None = None, person: str | None = None) -> Timer:
-    """A new open timer started by `event` at `at` (field time)."""
+          department: str | None = None, person: str | None = None,
+          appointment_end: datetime | None = None) -> Timer:
+    """A new open timer started by `event` at `at` (field time); `appointment` rules need `appointment_end`."""
     blank = Timer(ticket_id=ticket_id, family=rule.family_id, rule_id=rule.rule_id, round=round_, start_event=event,
                   start_at=at, deadline=at, warning_at=at, calendar=calendar_name(rule), department=department,
-                  person=person)
+                  person=person, appointment_end=appointment_end)
     return reschedule(blank, rule, cals)
 
 
@@ -124,8 +131,10 @@ def resume(t: Timer, rule: TimerRule, at: datetime, cals: Calendars) -> Timer | 
     return reschedule(replace(t, pauses=(*t.pauses, closed), paused_since=None, pause_reason=None), rule, cals)
 
 
-def switch(t: Timer, old: TimerRule, new: TimerRule, at: datetime, cals: Calendars) -> Timer:
+def switch(t: Timer, old: TimerRule, new: TimerRule, at: datetime, cals: Calendars,
+           appointment_end: datetime | None = None) -> Timer:
     """A different rule of the family now matches: keep consumed time and pauses (RULEBOOK §4, classic trap)."""
+    t = replace(t, appointment_end=appointment_end or t.appointment_end)
     clock = clock_for(old.deadline, cals)
     spans = t.spans(at)
     if t.switched_at is None or t.consumed is None:
@@ -141,6 +150,18 @@ def stop(t: Timer, rule: TimerRule, at: datetime, cals: Calendars) -> Timer:
         t = resume(t, rule, at, cals) or t
     met = at <= t.deadline
     return replace(t, status="met" if met else "late", stopped_at=at)
+
+
+def reappoint(t: Timer, rule: TimerRule, end: datetime | None, cals: Calendars) -> Timer | None:
+    """The agreed window moved (AppointmentRebooked with consent): an `appointment` deadline follows it."""
+    if t.status != "open" or end is None or not needs_appointment(rule) or end == t.appointment_end:
+        return None
+    return reschedule(replace(t, appointment_end=end), rule, cals)
+
+
+def remaining(t: Timer, rule: TimerRule, at: datetime, cals: Calendars) -> timedelta:
+    """Allowance left at `at` on the rule's own clock (business, in-window, working days), frozen while paused."""
+    return evaluate(t, rule, cals).remaining(t.paused_since or at)
 
 
 def overdue(t: Timer, at: datetime) -> Lateness:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from services.sla_monitor.adapters import queries
 from services.sla_monitor.adapters.repository import count_provisional_open, ticket_timers
 from services.sla_monitor.domain.calendar import CHINA_YEARS
-from services.sla_monitor.domain.timers import Timer
+from services.sla_monitor.domain.timers import Timer, remaining
 from services.sla_monitor.service_layer.config import CONFIG
 from shared.http.auth import Principal, Role, require
 from shared.http.errors import DomainError
@@ -24,13 +24,24 @@ DeptQ = Annotated[str | None, Query(description="Only timers charged to this dep
 LimitQ = Annotated[int, Query(ge=1, le=1000)]
 
 
+def remaining_seconds(t: Timer, now: datetime) -> int | None:
+    """Allowance left on the rule's own clock (business / in-window / working days), frozen while paused;
+    negative once late. Natural time when the policy no longer has the rule; None when the timer is closed."""
+    if t.status != "open":
+        return None
+    try:
+        rule = CONFIG.get().rule(t.rule_id)
+    except KeyError:
+        return int((t.deadline - (t.paused_since or now)).total_seconds())
+    return int(remaining(t, rule, now, CONFIG.get().calendars).total_seconds())
+
+
 def timer_view(t: Timer, now: datetime) -> dict[str, Any]:
-    """A timer as JSON; `remaining_seconds` is natural time to the deadline, frozen while paused."""
-    ref = t.paused_since or now
+    """A timer as JSON (remaining time measured on the rule's clock, see remaining_seconds)."""
     return {
         "rule_id": t.rule_id, "family": t.family, "round": t.round, "state": t.view_state(),
         "start": t.start_at.isoformat(), "deadline": t.deadline.isoformat(), "warning_at": t.warning_at.isoformat(),
-        "remaining_seconds": int((t.deadline - ref).total_seconds()) if t.status == "open" else None,
+        "remaining_seconds": remaining_seconds(t, now),
         "paused": t.paused_since is not None, "paused_seconds": int(t.paused_total(now).total_seconds()),
         "provisional": t.provisional, "calendar": t.calendar, "department": t.department, "person": t.person,
         "warned_at": t.warned_at and t.warned_at.isoformat(), "breached_at": t.breached_at and t.breached_at.isoformat(),

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from services.sla_monitor.domain.calendar import WorkingCalendar, policy_calendars
 from services.sla_monitor.domain.timers import runnable
-from shared.policy import PACKS_DIR, Policy, TimerRule, load_policy
+from shared.policy import Policy, TimerRule
+from shared.policy.deployment import DEFAULT_POLICY as DEFAULT_POLICY  # re-exported for callers of this module
+from shared.policy.deployment import load_deployment_policy, policy_path
 from shared.settings import Settings
-
-DEFAULT_POLICY = PACKS_DIR / "default.yaml"
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,8 @@ class SlaConfig:
 
 def load_config(settings: Settings) -> SlaConfig:
     """Load and validate the policy file; a bad file raises PolicyError naming the file and key path."""
-    path = settings.gongdan_policy or DEFAULT_POLICY
-    policy = load_policy(path)
-    return SlaConfig(path=Path(path), policy=policy, calendars=policy_calendars(policy),
+    policy = load_deployment_policy(settings)
+    return SlaConfig(path=policy_path(settings), policy=policy, calendars=policy_calendars(policy),
                      grace=settings.gongdan_sla_breach_grace, scan_every=settings.gongdan_sla_scan_every,
                      scan_batch=settings.gongdan_sla_scan_batch)
 

@@ -23,7 +23,7 @@ from services.sla_monitor.domain import timers as tm
 from services.sla_monitor.domain.rules import select_rules
 from services.sla_monitor.domain.ticket import ROUND_START, TicketContext, fold
 from services.sla_monitor.domain.timers import Timer
-from services.sla_monitor.service_layer import emit
+from services.sla_monitor.service_layer import emit, incidents
 from services.sla_monitor.service_layer.config import CONFIG, SlaConfig
 from shared.events import Envelope
 from shared.events.registry import REGISTRY
@@ -34,6 +34,7 @@ from shared.policy import TimerRule
 CUSTOMER_SERVICE = "customer-service"  # RULEBOOK §9.3: callback clauses charge the CS platform
 _REMATCH = ("TicketReclassified", "TicketLinkedToIncident", "TicketCreated")
 _RESPONSIBLE = ("TicketDispatched", "TicketRedispatched", "TicketAccepted")
+_APPOINTMENT = ("AppointmentBooked", "AppointmentRebooked")  # CT-2.4.1: the agreed window sets the deadline
 
 
 def responsible(rule: TimerRule, ctx: TicketContext) -> tuple[str | None, str | None]:
@@ -44,9 +45,12 @@ def responsible(rule: TimerRule, ctx: TicketContext) -> tuple[str | None, str | 
 
 
 async def on_lifecycle_event(uow: UnitOfWork, event: Envelope) -> None:
-    """Record the fact (observed view) and apply it to the ticket's timers."""
+    """Record the fact (observed view) and apply it to the ticket's (or the incident's) timers."""
     await observed.record(uow, event)
-    await apply(uow, CONFIG.get(), event)
+    if event.type in incidents.INCIDENT_EVENTS:
+        await incidents.apply(uow, CONFIG.get(), event)
+    else:
+        await apply(uow, CONFIG.get(), event)
 
 
 async def apply(uow: UnitOfWork, cfg: SlaConfig, event: Envelope) -> None:
@@ -64,6 +68,8 @@ async def apply(uow: UnitOfWork, cfg: SlaConfig, event: Envelope) -> None:
             await repo.save_timer(conn, changed, cfg.grace)
     if name in _REMATCH:
         await _rematch(uow, cfg, ctx, event)
+    elif name in _APPOINTMENT:  # an appointment family that waited for its window starts from its start event
+        await _start_from_marks(uow, cfg, ctx, event.ticket_id)
     await _start(uow, cfg, ctx, event.ticket_id, ROUND_START.get(name, name), at)
     await repo.save_ticket(conn, event.ticket_id, ctx)
 
@@ -78,6 +84,8 @@ async def _step(uow: UnitOfWork, cfg: SlaConfig, event: Envelope, ctx: TicketCon
         return tm.pause(t, rule, at, str(event.payload.reason.value))
     if name == "TicketResumed":
         return tm.resume(t, rule, at, cfg.calendars)
+    if name in _APPOINTMENT and t.round == ctx.round:
+        return tm.reappoint(t, rule, ctx.appointment_end, cfg.calendars)
     if name in _RESPONSIBLE and t.round == ctx.round:
         dept, person = responsible(rule, ctx)
         return replace(t, department=dept, person=person)
@@ -113,13 +121,18 @@ async def _rematch(uow: UnitOfWork, cfg: SlaConfig, ctx: TicketContext, event: E
                                         calendars=cfg.calendars) if r.family_id == t.family]
         if not best:
             changed = replace(t, status="cancelled", stopped_at=event.occurred_at)
-        elif best[0].rule_id != t.rule_id:
-            changed = tm.switch(t, old, best[0], event.occurred_at, cfg.calendars)
+        elif best[0].rule_id == t.rule_id or (tm.needs_appointment(best[0]) and ctx.appointment_end is None):
+            continue  # unchanged, or the window is not agreed yet: keep the running rule until it is
         else:
-            continue
+            changed = tm.switch(t, old, best[0], event.occurred_at, cfg.calendars, ctx.appointment_end)
         await repo.save_timer(uow.conn, changed, cfg.grace)
-    for start_event, mark in ctx.marks.items():  # families that newly apply start from their start event
-        await _start(uow, cfg, ctx, event.ticket_id, start_event, mark)
+    await _start_from_marks(uow, cfg, ctx, event.ticket_id)
+
+
+async def _start_from_marks(uow: UnitOfWork, cfg: SlaConfig, ctx: TicketContext, ticket_id: uuid.UUID) -> None:
+    """Families that newly apply start from their start event's field time (existing ones are kept)."""
+    for start_event, mark in ctx.marks.items():
+        await _start(uow, cfg, ctx, ticket_id, start_event, mark)
 
 
 async def _start(uow: UnitOfWork, cfg: SlaConfig, ctx: TicketContext, ticket_id: uuid.UUID, start_event: str,
@@ -128,8 +141,11 @@ async def _start(uow: UnitOfWork, cfg: SlaConfig, ctx: TicketContext, ticket_id:
     if attrs is None:
         return
     for rule in select_rules(cfg.rules, attrs, start_event=start_event, start=at, calendars=cfg.calendars):
+        if tm.needs_appointment(rule) and ctx.appointment_end is None:
+            continue  # CT-2.4.1: starts (from `at`) once AppointmentBooked agrees the window
         dept, person = responsible(rule, ctx)
-        timer = tm.start(rule, ticket_id, ctx.round, start_event, at, cfg.calendars, dept, person)
+        timer = tm.start(rule, ticket_id, ctx.round, start_event, at, cfg.calendars, dept, person,
+                         ctx.appointment_end if tm.needs_appointment(rule) else None)
         await repo.insert_timer(uow.conn, timer, cfg.grace)
 
 

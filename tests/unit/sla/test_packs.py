@@ -46,7 +46,7 @@ ROWS: list[tuple[str, str, TicketAttrs, str, datetime, datetime]] = [
     (NJ, "NJ-capa-3d", T("complaint"), DISP, sh(2025, 6, 6, 10), mon(10)),  # NJ-4.2.2 over a weekend
     (NJ, "NJ-fault-notify-10m", T("system-fault", flags=frozenset({"staffed-room"})), "SystemFaultDetected",
      mon(10), mon(10, 10)),  # NJ-4.3.2e
-    (NJ, "NJ-notice-1wd", T("service-notice"), "ServiceNoticeIssued", sh(2025, 6, 11, 10),
+    (NJ, "NJ-notice-1wd", T("outage", flags=frozenset({"planned"})), "OutageDeclared", sh(2025, 6, 11, 10),
      sh(2025, 6, 11)),  # NJ-4.3.2c: effective Wed → notice by Tue 24:00
     (NJ, "NJ-limit-24h", T("business"), DISP, mon(10), tue(10)),  # NJ-4.3.2b, §9.10
     (NJ, "NJ-vip-fault-6h", T("fault", **VIP), DISP, mon(10), mon(16)),
@@ -73,9 +73,9 @@ ROWS: list[tuple[str, str, TicketAttrs, str, datetime, datetime]] = [
     (GX, "GX-repair-feedback-1wd", T("fault"), "WorkCompleted", sh(2025, 6, 6, 15), tue(0)),  # Fri → Mon
     (GX, "GX-callback-1wd", T("fault", segment="high-rise"), DONE, sh(2025, 9, 30, 10), sh(2025, 10, 10)),
     (GX, "GX-callback-3wd", T("fault", segment="public"), DONE, sh(2025, 9, 30, 10), sh(2025, 10, 12)),
-    (GX, "GX-planned-outage-7wd", T("outage", flags=frozenset({"planned"})), "OutageNoticeSent",
+    (GX, "GX-planned-outage-7wd", T("outage", flags=frozenset({"planned"})), "OutageDeclared",
      sh(2025, 10, 13, 9), sh(2025, 9, 28)),  # GX-5.4.4 across National Day
-    (GX, "GX-temp-outage-24h", T("outage", flags=frozenset({"temporary"})), "OutageNoticeSent",
+    (GX, "GX-temp-outage-24h", T("outage", flags=frozenset({"temporary"})), "OutageDeclared",
      mon(9), sh(2025, 6, 8, 9)),
     (CT, "CT-sameday-install", T("install", **SAME_DAY), NEW, mon(15, 59, 59), tue(0)),  # CT-2.4.1
     (CT, "CT-appointment-install", T("install", **SAME_DAY), NEW, mon(16), APPT),  # 16:00:00 is not before
