@@ -18,8 +18,9 @@ class Settings(BaseSettings):
         "database on it, named gongdan_<service>. Unset: the embedded server of the dev stack.",
     )
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:19092", description="Kafka-protocol brokers")
-    gongdan_policy: Path | None = Field(default=None, description="Policy file (YAML) of this deployment: SLA timers, field-time backdating limits. Unset: "
-        "policies/default.yaml")
+    gongdan_policy: Path | None = Field(
+        default=None, description="Policy file (YAML) of this deployment: SLA timers, field-time backdating "
+        "limits. Unset: policies/default.yaml")
     gongdan_tz: str = Field(default="Asia/Shanghai", description="Operator's time zone for business rules")
     gongdan_api_keys: str | None = Field(default=None, description="Comma-separated name:role:key entries")
     gongdan_dev: bool = Field(default=False, description="Dev mode: generate API keys when none are set")

@@ -35,15 +35,17 @@ def acting_role(principal: Principal) -> ActingRole:
 
 
 def field_time_policy(rt: RuntimeDep) -> FieldTimePolicy:
-    """The `field_time` section of the deployment's policy file (GONGDAN_POLICY), loaded once per process."""
+    """The `field_time` section of the deployment's policy file (GONGDAN_POLICY), loaded once a process."""
     return deployment_policy(rt.settings).field_time
 
 
 FieldTimeDep = Annotated[FieldTimePolicy, Depends(field_time_policy)]
 
 
-def backdate_problem(occurred_at: datetime | None, now: datetime, role: Role, limits: FieldTimePolicy) -> str | None:
-    """Why `occurred_at` is not acceptable from `role` (future, or earlier than the policy lets the role backdate)."""
+def backdate_problem(
+    occurred_at: datetime | None, now: datetime, role: Role, limits: FieldTimePolicy
+) -> str | None:
+    """Why `occurred_at` is not acceptable from `role`: in the future, or earlier than the policy allows."""
     if occurred_at is None:
         return None
     if occurred_at > now:

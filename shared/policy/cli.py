@@ -1,4 +1,4 @@
-"""`gongdan policy check|explain FILE`: validate a policy file and show its effective timers and field-time limits."""
+"""`gongdan policy check|explain FILE`: validate a policy file; show its timers and field-time limits."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def check(file: Path) -> None:
     policy = _load(file)
     typer.echo(
         f"ok: {policy.pack} ({', '.join(policy.packs)}): {len(policy.timers)} timer rules, "
-        f"calendars {', '.join(sorted(policy.calendars))}"
+        f"calendars {', '.join(sorted(policy.calendars))}, "
+        f"field time for {len(policy.field_time.max_backdate)} roles"
     )
 
 

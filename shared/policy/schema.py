@@ -60,7 +60,7 @@ def _check_zone(name: str) -> str:
 
 
 def parse_duration(value: Any, *, allow_zero: bool = False) -> timedelta:
-    """'30m', '22h', '3d', '1h30m', '90s' or an int of minutes to a positive (or, if allowed, zero) timedelta."""
+    """'30m', '22h', '3d', '1h30m', '90s' or an int of minutes to a positive (or allowed zero) timedelta."""
     if isinstance(value, timedelta):
         td = value
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -256,7 +256,7 @@ class TimerRule(Strict):
 
 
 class FieldTimePolicy(Strict):
-    """Field time (issue 3): how far before now each API role may set `occurred_at`; unlisted roles: not at all."""
+    """Field time (issue 3): how far before now each API role may set `occurred_at`; unlisted: not at all."""
 
     max_backdate: dict[ApiRole, Limit] = {}
 

@@ -112,7 +112,8 @@ async def load_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> TicketCont
 async def save_ticket(conn: AsyncConnection, ticket_id: uuid.UUID, ctx: TicketContext) -> None:
     """Upsert the ticket's context."""
     values = {"attrs": ctx.attrs, "round": ctx.round, "department": ctx.department, "person": ctx.person,
-              "marks": {k: v.isoformat() for k, v in ctx.marks.items()}, "appointment_end": ctx.appointment_end}
+              "marks": {k: v.isoformat() for k, v in ctx.marks.items()},
+              "appointment_end": ctx.appointment_end}
     await conn.execute(insert(sla_tickets).values(ticket_id=ticket_id, **values)
                        .on_conflict_do_update(index_elements=[sla_tickets.c.ticket_id], set_=values))
 

@@ -71,7 +71,8 @@ def fold(ctx: TicketContext, event_type: str, payload: dict[str, Any], at: datet
 
 
 def _appointment_end(current: datetime | None, event_type: str, payload: dict[str, Any]) -> datetime | None:
-    """The agreed window's end (CT-2.4.1, §9.12): booked, or rebooked with the customer's consent; a reopen clears it."""
-    if event_type == "AppointmentBooked" or (event_type == "AppointmentRebooked" and payload.get("customer_consent")):
+    """The agreed window's end (CT-2.4.1, §9.12): booked, or rebooked with consent; a reopen clears it."""
+    consented = event_type == "AppointmentRebooked" and bool(payload.get("customer_consent"))
+    if event_type == "AppointmentBooked" or consented:
         return datetime.fromisoformat(str(payload["window_end"]))
     return None if event_type == "TicketReopened" else current

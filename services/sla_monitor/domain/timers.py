@@ -109,7 +109,7 @@ def reschedule(t: Timer, rule: TimerRule, cals: Calendars) -> Timer:
 def start(rule: TimerRule, ticket_id: uuid.UUID, round_: int, event: str, at: datetime, cals: Calendars,
           department: str | None = None, person: str | None = None,
           appointment_end: datetime | None = None) -> Timer:
-    """A new open timer started by `event` at `at` (field time); `appointment` rules need `appointment_end`."""
+    """A new open timer started by `event` at `at` (field time); `appointment` rules need its end."""
     blank = Timer(ticket_id=ticket_id, family=rule.family_id, rule_id=rule.rule_id, round=round_, start_event=event,
                   start_at=at, deadline=at, warning_at=at, calendar=calendar_name(rule), department=department,
                   person=person, appointment_end=appointment_end)
@@ -160,7 +160,7 @@ def reappoint(t: Timer, rule: TimerRule, end: datetime | None, cals: Calendars) 
 
 
 def remaining(t: Timer, rule: TimerRule, at: datetime, cals: Calendars) -> timedelta:
-    """Allowance left at `at` on the rule's own clock (business, in-window, working days), frozen while paused."""
+    """Allowance left at `at` on the rule's own clock (business, in-window, working days); frozen if paused."""
     return evaluate(t, rule, cals).remaining(t.paused_since or at)
 
 

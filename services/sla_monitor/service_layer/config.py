@@ -9,7 +9,7 @@ from pathlib import Path
 from services.sla_monitor.domain.calendar import WorkingCalendar, policy_calendars
 from services.sla_monitor.domain.timers import runnable
 from shared.policy import Policy, TimerRule
-from shared.policy.deployment import DEFAULT_POLICY as DEFAULT_POLICY  # re-exported for callers of this module
+from shared.policy.deployment import DEFAULT_POLICY as DEFAULT_POLICY  # re-exported for this module's callers
 from shared.policy.deployment import load_deployment_policy, policy_path
 from shared.settings import Settings
 
@@ -27,7 +27,7 @@ class SlaConfig:
 
     @property
     def rules(self) -> tuple[TimerRule, ...]:
-        """Rules a running timer can serve (notices and appointment ends are not started here)."""
+        """Rules a running timer can serve: all but ahead-of notices, which incident events settle at once."""
         return tuple(r for r in self.policy.timers if runnable(r))
 
     def rule(self, rule_id: str) -> TimerRule:

@@ -2,6 +2,10 @@
 
 Field time is `envelope.occurred_at` everywhere (CT-3.3.2: the clock runs on the times recorded in the field).
 
+`appointment` rules (CT-appointment-install, CT-2.4.1 / RULEBOOK §9.12) start from their start event's field
+time once `AppointmentBooked` agrees a window, and follow an `AppointmentRebooked` made with the customer's
+consent; the deadline is the window's end. Incident events (OutageDeclared/Restored) go to `incidents`.
+
 Late-arriving stop events (Decision, issue 4): the scanner holds a breach for `GONGDAN_SLA_BREACH_GRACE`
 (default 2 min) past the deadline, so a stop still in transit normally lands first and no breach is emitted.
 A stop that arrives after the breach fired but *occurred* at or before the deadline closes the timer as met
@@ -129,7 +133,8 @@ async def _rematch(uow: UnitOfWork, cfg: SlaConfig, ctx: TicketContext, event: E
     await _start_from_marks(uow, cfg, ctx, event.ticket_id)
 
 
-async def _start_from_marks(uow: UnitOfWork, cfg: SlaConfig, ctx: TicketContext, ticket_id: uuid.UUID) -> None:
+async def _start_from_marks(uow: UnitOfWork, cfg: SlaConfig, ctx: TicketContext,
+                            ticket_id: uuid.UUID) -> None:
     """Families that newly apply start from their start event's field time (existing ones are kept)."""
     for start_event, mark in ctx.marks.items():
         await _start(uow, cfg, ctx, ticket_id, start_event, mark)
