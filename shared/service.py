@@ -46,6 +46,8 @@ class ServiceSpec:
     routers: list[APIRouter] = field(default_factory=list)
     # Long-running loops beside the consumer (e.g. the SLA timer scanner); each gets the runtime.
     workers: dict[str, Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=dict)
+    # Checks that must pass before the service takes traffic (e.g. the policy file loads); raising stops start.
+    on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None
     # Facts /readyz reports without failing readiness (e.g. deadlines computed on a provisional calendar).
     readiness_details: Callable[[ServiceRuntime], Awaitable[dict[str, Any]]] | None = None
 
@@ -64,6 +66,8 @@ class ServiceRuntime:
         self.topics = TOPICS.all() + ([self.presence_topic] if self.presence_topic else [])
 
     async def start(self) -> None:
+        if self.spec.on_start is not None:
+            await self.spec.on_start(self)
         server_url = self.settings.database_url
         if not server_url:
             raise RuntimeError("DATABASE_URL is not set (make run / gongdan dev sets it for the embedded server)")

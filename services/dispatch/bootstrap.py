@@ -8,9 +8,11 @@ from services.dispatch.entrypoints.commands_api import router as commands
 from services.dispatch.entrypoints.incidents_api import router as incidents
 from services.dispatch.service_layer.handlers import EVENT_HANDLERS
 from shared.events.topics import TOPICS
+from shared.policy.deployment import require_deployment_policy
 from shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
+    on_start=require_deployment_policy,  # field-time limits come from the policy file
     name="dispatch",
     port=8102,
     title="dispatch",

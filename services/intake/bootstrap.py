@@ -6,9 +6,11 @@ from services.intake.adapters.tables import metadata, platform
 from services.intake.entrypoints.api import router
 from services.intake.service_layer.projection import EVENT_HANDLERS
 from shared.events.topics import TOPICS
+from shared.policy.deployment import require_deployment_policy
 from shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
+    on_start=require_deployment_policy,  # field-time limits come from the policy file
     name="intake",
     port=8101,
     title="intake",

@@ -9,9 +9,11 @@ from services.sla_monitor.service_layer.handlers import EVENT_HANDLERS
 from services.sla_monitor.service_layer.scanner import timer_scanner
 from shared.events.topics import TOPICS
 from shared.http.auth import Role
+from shared.policy.deployment import require_deployment_policy
 from shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
+    on_start=require_deployment_policy,  # a bad policy file stops start, naming the key
     name="sla_monitor",
     port=8103,
     title="SLA monitor",

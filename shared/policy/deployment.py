@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from shared.policy.loader import PACKS_DIR, load_policy
 from shared.policy.schema import Policy
@@ -30,3 +31,8 @@ def deployment_policy(settings: Settings) -> Policy:
 @lru_cache(maxsize=8)
 def _cached(path: Path) -> Policy:
     return load_policy(path)
+
+
+async def require_deployment_policy(runtime: Any) -> None:
+    """`ServiceSpec.on_start` for services that read the policy: a bad file stops start with its key path."""
+    deployment_policy(runtime.settings)

@@ -67,3 +67,19 @@ def test_dev_key_file_from_an_older_version_gains_keys_for_new_roles(tmp_path: P
     keys = parse_api_keys(spec)
     assert keys[KEY].role is Role.IVR  # kept
     assert {p.role for p in keys.values()} == set(Role)
+
+
+@pytest.mark.parametrize("service", ["intake", "dispatch", "sla_monitor"])
+async def test_a_bad_policy_file_stops_start_naming_the_key(service: str, tmp_path: Path) -> None:
+    from services.catalog import load_spec
+    from shared.clock import SystemClock
+    from shared.policy import PolicyError
+    from shared.service import ServiceRuntime
+    from shared.settings import Settings
+
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("pack: mine\nname: Mine\ninclude: [tietong-jianghan]\nfield_time:\n  max_backdate:\n    techie: 1h\n")
+    runtime = ServiceRuntime(load_spec(service), Settings(gongdan_policy=bad, database_url="postgresql://x@nowhere/db"),
+                             SystemClock())
+    with pytest.raises(PolicyError, match="field_time.max_backdate.techie"):
+        await runtime.start()  # fails before touching the database or the broker
