@@ -28,12 +28,25 @@ async def test_services_survive_a_fresh_broker(stack: Stack, broker: tuple) -> N
         r = await stack.clients["dispatch"].get(f"/tickets/{ticket_id}", headers=stack.auth(Role.DISPATCHER))
         return r.json() if r.status_code == 200 else None
 
-    assert (await eventually(in_dispatch, timeout=60))["events_applied"] == 1
+    try:
+        seen = await eventually(in_dispatch, timeout=60)
+    except AssertionError:
+        dispatch = stack.runtime("dispatch")
+        raise AssertionError(
+            f"ticket not in dispatch after the broker restart; intake outbox backlog "
+            f"{await stack.runtime('intake').relay.backlog()}, dispatch consumer without partitions for "
+            f"{dispatch.consumer.stuck_for():.0f}s, dispatch checks {await dispatch.readiness()}") from None
+    assert seen["events_applied"] == 1
+    last: dict[str, dict] = {}
     for service in stack.apps:
-        ready = await eventually(lambda s=service: _ready(stack, s), timeout=30)
-        assert ready["checks"]["consumer" if service != "intake" else "relay"] == "running"
+        try:
+            await eventually(lambda s=service: _ready(stack, s, last), timeout=30)
+        except AssertionError:
+            raise AssertionError(f"{service} not ready after the broker restart: {last[service]}") from None
+        assert last[service]["checks"]["consumer" if service != "intake" else "relay"] == "running"
 
 
-async def _ready(stack: Stack, service: str):
+async def _ready(stack: Stack, service: str, last: dict[str, dict]) -> bool:
     r = await stack.clients[service].get("/readyz")
-    return r.json() if r.status_code == 200 else None
+    last[service] = r.json()
+    return r.status_code == 200
