@@ -4,6 +4,7 @@ consumed for a ticket, in order. Later issues build timers, penalties and payout
 from __future__ import annotations
 
 import uuid
+
 from fastapi import APIRouter, Depends
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert

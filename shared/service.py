@@ -21,12 +21,24 @@ from shared.events.topics import TOPICS
 from shared.http.auth import ApiKeyError, ensure_dev_keys, parse_api_keys
 from shared.http.errors import install_error_handlers
 from shared.messaging.consumer import EventConsumer, Handler
-from shared.messaging.kafka import broker_reachable, delete_topics, ensure_topics, missing_topics, new_producer
-from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.kafka import (
+    broker_reachable,
+    delete_topics,
+    ensure_topics,
+    missing_topics,
+    new_producer,
+)
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.transient import TRANSIENT_ERRORS
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.metrics import ServiceMetrics
-from shared.persistence.database import create_engine, ensure_database, migrate, service_url, wait_for_database
+from shared.persistence.database import (
+    create_engine,
+    ensure_database,
+    migrate,
+    service_url,
+    wait_for_database,
+)
 from shared.persistence.tables import Tables
 from shared.settings import Settings
 

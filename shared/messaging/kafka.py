@@ -7,8 +7,9 @@ import logging
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from shared.messaging.transient import TRANSIENT_ERRORS as TRANSIENT
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from shared.messaging.transient import TRANSIENT_ERRORS as TRANSIENT
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -13,23 +12,13 @@ from shared.http.acting import backdate_problem
 from shared.http.auth import Role
 from shared.policy.cli import policy_app
 from shared.policy.deployment import DEFAULT_POLICY, deployment_policy, load_deployment_policy, policy_path
-from shared.policy.loader import SHIPPED_PACKS, PolicyError, load_pack, load_policy
+from shared.policy.loader import SHIPPED_PACKS, load_pack, load_policy
 from shared.policy.schema import ApiRole, FieldTimePolicy
 from shared.settings import Settings
+from tests.unit.sla.helpers import fails, write
 
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 
-
-def write(tmp_path: Path, text: str, name: str = "operator.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def fails(path: Path) -> PolicyError:
-    with pytest.raises(PolicyError) as info:
-        load_policy(path)
-    return info.value
 
 
 def test_policy_roles_are_the_api_roles():

@@ -90,7 +90,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return datetime.fromisoformat(at), uuid.UUID(ticket_id)
     except ValueError:
         raise DomainError(422, "invalid cursor", fields=[{"field": "cursor", "in": "query", "rule": "cursor",
-                                                          "message": "use next_cursor from the previous page"}])
+                                                          "message": "use next_cursor from the previous page"}]) from None
 
 
 async def list_tickets(uow: UnitOfWork, f: TicketFilter, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -11,7 +11,12 @@ from sqlalchemy import select
 
 from services.intake.adapters import repository as repo
 from services.intake.adapters.tables import ticket_number_seq
-from services.intake.domain.duplicates import FaultReport, find_duplicate, normalize_account, normalize_address
+from services.intake.domain.duplicates import (
+    FaultReport,
+    find_duplicate,
+    normalize_account,
+    normalize_address,
+)
 from services.intake.domain.intake import LogTicket, complaint_class_of
 from services.intake.domain.numbering import number_for
 from services.intake.domain.outages import ActiveIncident, affecting

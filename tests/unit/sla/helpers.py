@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from services.sla_monitor.domain.calendar import WorkingCalendar
+from shared.policy.loader import PolicyError, load_policy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LONDON = ZoneInfo("Europe/London")
@@ -26,3 +30,17 @@ def ldn(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
 def utc(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
     """A UTC instant."""
     return datetime(y, mo, d, h, mi, s, tzinfo=UTC)
+
+
+def write(tmp_path: Path, text: str, name: str = "operator.yaml") -> Path:
+    """An operator policy file for a test."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def fails(path: Path) -> PolicyError:
+    """The error loading `path` raises."""
+    with pytest.raises(PolicyError) as info:
+        load_policy(path)
+    return info.value

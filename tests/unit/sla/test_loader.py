@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
-from shared.policy.loader import PACKS_DIR, SHIPPED_PACKS, PolicyError, load_pack, load_policy
-
-
-def write(tmp_path: Path, text: str, name: str = "operator.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def fails(path: Path) -> PolicyError:
-    with pytest.raises(PolicyError) as info:
-        load_policy(path)
-    return info.value
+from shared.policy.loader import PACKS_DIR, SHIPPED_PACKS, load_pack, load_policy
+from tests.unit.sla.helpers import fails, write
 
 
 @pytest.mark.parametrize("pack", SHIPPED_PACKS)
