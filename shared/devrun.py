@@ -12,13 +12,12 @@ from pathlib import Path
 
 import httpx
 
+from services.catalog import SERVICE_NAMES
 from shared.devstack import EmbeddedBroker, EmbeddedPostgres, stop_process
 from shared.events.topics import TOPICS
 from shared.http.auth import ensure_dev_keys
 from shared.messaging.kafka import ensure_topics
 from shared.settings import Settings
-
-SERVICES = ("intake", "dispatch", "sla_monitor", "penalty", "compensation")
 
 
 class _Stop(Exception):
@@ -49,7 +48,7 @@ def run_dev_stack(settings: Settings, *, port_base: int, broker_port: int, data_
         if not settings.gongdan_api_keys:
             env["GONGDAN_API_KEYS"], key_file = ensure_dev_keys(data_dir)
             key_note = str(key_file.resolve())
-        ports = {name: port_base + i for i, name in enumerate(SERVICES, start=1)}
+        ports = {name: port_base + i for i, name in enumerate(SERVICE_NAMES, start=1)}
         for name, port in ports.items():
             children[name] = subprocess.Popen(
                 [sys.executable, "-m", "shared.cli", "serve", name, "--port", str(port)], env=env,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, select, update
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from shared.events import Envelope
@@ -50,16 +50,14 @@ class ObservedTables:
                 payload=event.payload.model_dump(mode="json"),
             )
         )
-        await uow.conn.execute(
-            insert(self.tickets).values(ticket_id=event.ticket_id, events_applied=1)
-            .on_conflict_do_update(index_elements=[self.tickets.c.ticket_id],
-                                   set_={"events_applied": self.tickets.c.events_applied + 1})
-        )
+        facts: dict = {}
         if isinstance(event.payload, TicketCreated):
-            await uow.conn.execute(
-                update(self.tickets).where(self.tickets.c.ticket_id == event.ticket_id)
-                .values(number=event.payload.number, kind=event.payload.kind, received_at=event.occurred_at)
-            )
+            facts = {"number": event.payload.number, "kind": event.payload.kind, "received_at": event.occurred_at}
+        await uow.conn.execute(
+            insert(self.tickets).values(ticket_id=event.ticket_id, events_applied=1, **facts)
+            .on_conflict_do_update(index_elements=[self.tickets.c.ticket_id],
+                                   set_={"events_applied": self.tickets.c.events_applied + 1, **facts})
+        )
 
     async def view(self, uow: UnitOfWork, ticket_id: uuid.UUID, service: str) -> dict:
         ticket = (await uow.conn.execute(select(self.tickets).where(self.tickets.c.ticket_id == ticket_id))).first()

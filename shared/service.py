@@ -91,8 +91,7 @@ class ServiceRuntime:
         await self.ensure_topics()
         self.producer = new_producer(self.settings.kafka_bootstrap_servers, f"gongdan-{self.spec.name}")
         await self.producer.start()
-        self.relay = OutboxRelay(self.engine, self.spec.tables, self.producer, self.clock, self.metrics,
-                                 recover=self.ensure_topics)
+        self.relay = OutboxRelay(self.engine, self.spec.tables, self.producer, self.clock, self.metrics)
         self._spawn("relay", self.relay.run())
         if self.spec.consumes:
             self.start_consumer()
@@ -137,7 +136,6 @@ class ServiceRuntime:
             handlers=self.spec.handlers,
             new_uow=self.new_uow,
             metrics=self.metrics,
-            recover=self.ensure_topics,
             batch_size=self.settings.gongdan_consumer_batch,
         )
         self._spawn("consumer", self.consumer.run())
@@ -173,7 +171,7 @@ class ServiceRuntime:
         if relay:
             try:
                 await asyncio.wait_for(relay, timeout=10)
-            except (TimeoutError, Exception):  # noqa: BLE001 - shutting down anyway; rows stay in the outbox
+            except Exception:  # noqa: BLE001 - shutting down anyway (timeout included); rows stay in the outbox
                 log.warning("%s: outbox relay did not drain before shutdown", self.spec.name)
         await self.producer.stop()
         await self.engine.dispose()

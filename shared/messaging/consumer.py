@@ -62,13 +62,10 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         new_uow: Callable[[], UnitOfWork],
         metrics: ServiceMetrics,
-        recover: Callable[[], Awaitable[None]],
         batch_size: int = 500,
     ) -> None:
-        """`recover` runs before reconnecting (recreates topics a restarted memory broker forgot)."""
         self.group_id, self.topics, self._bootstrap = group_id, topics, bootstrap
         self._handlers, self._new_uow, self._metrics = handlers, new_uow, metrics
-        self._recover = recover
         self._batch_size = batch_size
         self._stopping = asyncio.Event()
         self._reconnect = asyncio.Event()
@@ -105,15 +102,8 @@ class EventConsumer:
                 log.warning("%s: consumer error (%r); reconnecting in %.1fs", self.group_id, exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-                await self._try_recover()
             finally:
                 await consumer.stop()
-
-    async def _try_recover(self) -> None:
-        try:
-            await self._recover()
-        except TRANSIENT_ERRORS as exc:
-            log.warning("%s: broker still unavailable (%r)", self.group_id, exc)
 
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
         self._reconnect.clear()
@@ -132,7 +122,7 @@ class EventConsumer:
             except CommitFailedError:
                 log.info("%s: rebalanced before offsets were committed; redelivery is deduplicated", self.group_id)
             except UnknownTopicOrPartitionError:
-                raise  # the broker lost the topic (memory broker restarted): reconnect through recover()
+                raise  # the broker lost the topic (memory broker restarted): reconnect; the watchdog recreates it
             self._record_lag(consumer, batch)
 
     def _track_assignment(self, assigned: bool) -> None:
@@ -223,7 +213,7 @@ class EventConsumer:
     async def _dead_letter(self, uow: UnitOfWork, record: ConsumerRecord, reason: str) -> str:
         raw = record.value or b""
         message_id = uuid.uuid5(_DLQ_NAMESPACE, f"{self.group_id}:{hashlib.sha256(raw).hexdigest()}")
-        if await uow.mark_consumed(message_id, "dead-letter", record.topic):
+        if await uow.mark_all_consumed([(message_id, "dead-letter", record.topic)]):
             body = {
                 "reason": reason,
                 "consumer_group": self.group_id,

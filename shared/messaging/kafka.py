@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -28,6 +30,23 @@ def new_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     )
 
 
+@asynccontextmanager
+async def _admin(bootstrap: str, timeout_ms: int = 3000) -> AsyncIterator[AIOKafkaAdminClient]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+    try:
+        await admin.start()
+        yield admin
+    finally:
+        await admin.close()
+
+
+async def missing_topics(bootstrap: str, topics: list[str], timeout_ms: int = 3000) -> list[str]:
+    """Topics the broker does not have; a memory broker that restarted has none of them."""
+    async with _admin(bootstrap, timeout_ms) as admin:
+        existing = set(await admin.list_topics())
+    return [t for t in topics if t not in existing]
+
+
 async def ensure_topics(bootstrap: str, topics: list[str], partitions: int, give_up_after: float = 60) -> None:
     """Create missing topics; safe to call on every start (a fresh memory broker has none)."""
     async for attempt in AsyncRetrying(
@@ -37,52 +56,31 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int, give
         reraise=True,
     ):
         with attempt:
-            admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
-            await admin.start()
-            try:
-                existing = set(await admin.list_topics())
-                missing = [t for t in topics if t not in existing]
-                if missing:
-                    try:
-                        await admin.create_topics(
-                            [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
-                        )
-                        log.info("created topics %s", missing)
-                    except TopicAlreadyExistsError:
-                        pass
-            finally:
-                await admin.close()
-
-
-async def missing_topics(bootstrap: str, topics: list[str]) -> list[str]:
-    """Topics the broker does not have; a memory broker that restarted has none of them."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
-    try:
-        await admin.start()
-        existing = set(await admin.list_topics())
-        return [t for t in topics if t not in existing]
-    finally:
-        await admin.close()
+            missing = await missing_topics(bootstrap, topics, timeout_ms=10000)
+            if not missing:
+                return
+            async with _admin(bootstrap, 10000) as admin:
+                try:
+                    await admin.create_topics(
+                        [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
+                    )
+                    log.info("created topics %s", missing)
+                except TopicAlreadyExistsError:
+                    pass
 
 
 async def delete_topics(bootstrap: str, topics: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
     try:
-        await admin.start()
-        await admin.delete_topics(topics)
+        async with _admin(bootstrap) as admin:
+            await admin.delete_topics(topics)
     except TRANSIENT:
         log.info("could not delete %s (broker gone); harmless", topics)
-    finally:
-        await admin.close()
 
 
 async def broker_reachable(bootstrap: str) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
     try:
-        await admin.start()
-        await admin.list_topics()
+        async with _admin(bootstrap) as admin:
+            await admin.list_topics()
         return True
     except TRANSIENT:
         return False
-    finally:
-        await admin.close()

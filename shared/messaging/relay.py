@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
@@ -29,12 +28,11 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         clock: Clock,
         metrics: ServiceMetrics,
-        recover: Callable[[], Awaitable[None]],
         batch_size: int = 1000,
         idle_poll: float = 0.25,
     ) -> None:
         self._engine, self._tables, self._producer = engine, tables, producer
-        self._clock, self._metrics, self._recover = clock, metrics, recover
+        self._clock, self._metrics = clock, metrics
         self._batch_size, self._idle_poll = batch_size, idle_poll
         self._wake = asyncio.Event()
         self._stopping = False
@@ -62,7 +60,6 @@ class OutboxRelay:
                 sent = 0
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-                await self._try_recover()
             if self._stopping and sent == 0:
                 return
             if sent < self._batch_size:
@@ -71,12 +68,6 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll)
                 except TimeoutError:
                     pass
-
-    async def _try_recover(self) -> None:
-        try:
-            await self._recover()
-        except TRANSIENT_ERRORS as exc:
-            log.warning("outbox relay: broker still unavailable (%r)", exc)
 
     async def publish_batch(self) -> int:
         outbox = self._tables.outbox

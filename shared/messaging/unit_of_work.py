@@ -57,16 +57,6 @@ class UnitOfWork:
         """Forget events queued after `mark` (their savepoint was rolled back)."""
         del self._pending[mark:]
 
-    async def mark_consumed(self, event_id: uuid.UUID, event_type: str, topic: str) -> bool:
-        """Record an incoming event id; False means it was applied before (redelivery) and must be skipped."""
-        stmt = (
-            pg_insert(self._tables.inbox)
-            .values(event_id=event_id, event_type=event_type, topic=topic, applied_at=self.now())
-            .on_conflict_do_nothing()
-            .returning(self._tables.inbox.c.event_id)
-        )
-        return (await self.conn.execute(stmt)).first() is not None
-
     async def mark_all_consumed(self, events: list[tuple[uuid.UUID, str, str]]) -> set[uuid.UUID]:
         """Record (event_id, type, topic) rows in one statement; returns the ids not seen before."""
         if not events:

@@ -43,8 +43,7 @@ async def test_failing_handler_parks_its_event_and_drops_what_it_queued(stack: S
 
     runtime = stack.runtime("dispatch")
     consumer = EventConsumer(group_id=f"test-{marker}", topics=[TOPICS.tickets], bootstrap="unused",
-                             handlers={"TicketCreated": handler}, new_uow=runtime.new_uow, metrics=runtime.metrics,
-                             recover=runtime.ensure_topics)
+                             handlers={"TicketCreated": handler}, new_uow=runtime.new_uow, metrics=runtime.metrics)
     batch = [record(1, "good-1"), record(2, "poison"), record(3, "good-2")]
     await consumer.apply({TopicPartition(TOPICS.tickets, 0): batch})
 

@@ -84,8 +84,8 @@ async def test_two_instances_emit_each_breach_exactly_once(stack: Stack) -> None
     main = stack.runtime("sla_monitor")
     second = ServiceRuntime(load_spec("sla_monitor"), stack.settings, stack.clock)  # a second process
     second.engine = create_engine(service_url(stack.settings.database_url, "sla_monitor"))
-    second.relay = OutboxRelay(second.engine, second.spec.tables, main.producer, stack.clock, second.metrics,
-                               recover=second.ensure_topics)  # not run: the one relay per database publishes
+    # not run: the one relay per database publishes
+    second.relay = OutboxRelay(second.engine, second.spec.tables, main.producer, stack.clock, second.metrics)
     small = replace(load_config(stack.settings), scan_batch=3)
     second._spawn("timer-scanner", timer_scanner(second))  # noqa: SLF001 - the second instance's worker only
     try:

@@ -158,7 +158,7 @@ def _day_info(cal: WorkingCalendar, d: date) -> DayInfo:
     if CHINA_YEARS[0] <= d.year <= CHINA_YEARS[1]:
         try:
             return DayInfo(bool(chinese_calendar.is_workday(d)), False)
-        except NotImplementedError:
+        except NotImplementedError:  # chinesecalendar has no data for this date: fall back to Mon–Fri below
             pass
     return DayInfo(d.weekday() < 5, d.year not in cal.declared_years)
 
