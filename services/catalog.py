@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+from functools import cache
 
-from shared.service import ServiceSpec
+from shared.service import ServiceSpec, consumer_group
 
 SERVICE_NAMES = ("intake", "dispatch", "sla_monitor", "penalty", "compensation")
 
 
-def load_spec(name: str) -> ServiceSpec:
+def _wired(name: str) -> ServiceSpec:
     if name not in SERVICE_NAMES:
         raise ValueError(f"unknown service {name!r}; one of {', '.join(SERVICE_NAMES)}")
     return importlib.import_module(f"services.{name}.bootstrap").SPEC
+
+
+@cache
+def consumer_groups() -> dict[str, tuple[str, ...]]:
+    """For each topic, the consumer group of every service that consumes it."""
+    groups: dict[str, list[str]] = {}
+    for name in SERVICE_NAMES:
+        for topic in _wired(name).consumes:
+            groups.setdefault(topic, []).append(consumer_group(name))
+    return {topic: tuple(names) for topic, names in groups.items()}
+
+
+def load_spec(name: str) -> ServiceSpec:
+    return dataclasses.replace(_wired(name), consumer_groups=consumer_groups())

@@ -38,5 +38,21 @@ class ServiceMetrics:
             "gongdan_outbox_oldest_pending_seconds", "Age of the oldest unpublished outbox row",
             registry=self.registry,
         )
+        self.events_parked = Counter(
+            "gongdan_events_parked", "Events this process parked (undecodable, or a handler failing on them)",
+            registry=self.registry,
+        )
+        self.parked_waiting = Gauge(
+            "gongdan_parked_events_waiting", "Parked events not yet replayed (checked every few seconds)",
+            registry=self.registry,
+        )
+        self.consumer_oldest_unapplied_seconds = Gauge(
+            "gongdan_consumer_oldest_unapplied_seconds",
+            "Age of the oldest event fetched but not yet applied (0 when none waits)", registry=self.registry,
+        )
+        self.outbox_unapplied = Gauge(
+            "gongdan_outbox_unapplied", "Outbox rows some downstream consumer group has not applied yet "
+            "(above the delivery watermark)", registry=self.registry,
+        )
         self.info = Gauge("gongdan_service_info", "Static service information", ["service"], registry=self.registry)
         self.info.labels(**labels).set(1)

@@ -28,6 +28,8 @@ from shared.messaging.kafka import (
     missing_topics,
     new_producer,
 )
+from shared.messaging.delivery import DeliveryTracker
+from shared.messaging.parking import count_waiting
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.transient import TRANSIENT_ERRORS
 from shared.messaging.unit_of_work import UnitOfWork
@@ -62,6 +64,13 @@ class ServiceSpec:
     on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None
     # Facts /readyz reports without failing readiness (e.g. deadlines computed on a provisional calendar).
     readiness_details: Callable[[ServiceRuntime], Awaitable[dict[str, Any]]] | None = None
+    # For each topic, the consumer groups of the whole platform that must apply its events (services/catalog.py
+    # fills it in): what the delivery watermark waits for.
+    consumer_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def consumer_group(service: str) -> str:
+    return f"gongdan-{service}"
 
 
 class ServiceRuntime:
@@ -92,6 +101,14 @@ class ServiceRuntime:
         self.producer = new_producer(self.settings.kafka_bootstrap_servers, f"gongdan-{self.spec.name}")
         await self.producer.start()
         self.relay = OutboxRelay(self.engine, self.spec.tables, self.producer, self.clock, self.metrics)
+        self.delivery = DeliveryTracker(self.engine, self.spec.tables, self.settings.kafka_bootstrap_servers,
+                                        self.spec.consumer_groups)
+        if self.settings.gongdan_volatile_broker:
+            # The memory broker may have restarted while we were away (or the whole stack did): publish again
+            # whatever some consumer may not have applied. Inboxes make copies harmless.
+            again = await self.relay.republish_unconfirmed()
+            if again:
+                log.info("%s: %d events not yet applied downstream queued again after start", self.spec.name, again)
         self._spawn("relay", self.relay.run())
         if self.spec.consumes:
             self.start_consumer()
@@ -100,37 +117,51 @@ class ServiceRuntime:
             self._spawn(name, worker(self))
 
     async def _watch_broker(self, every: float = 3.0, stuck_after: float = 30.0) -> None:
-        """Recreate topics the broker lost and rejoin. With a volatile broker (Tansu in memory, which after a
-        restart acknowledges writes to topics it no longer has), also publish again what may have been dropped:
-        everything from a lookback window before the last check that found our presence topic."""
-        last_good = await self.relay.database_now()
+        """Recreate topics the broker lost and rejoin; move the delivery watermark. With a volatile broker (Tansu
+        in memory, which after a restart acknowledges writes to topics it no longer has), a vanished presence
+        topic means a restart: publish again every row some consumer group may not have applied."""
+        broker_away = False
         while True:
             await asyncio.sleep(every)
             try:
-                checked_at = await self.relay.database_now()
                 missing = await missing_topics(self.settings.kafka_bootstrap_servers, self.topics)
                 if missing:
                     await self.ensure_topics()
                     again = 0
                     if self.presence_topic is None or self.presence_topic in missing:
-                        since = last_good - self.settings.gongdan_republish_lookback
-                        again = await self.relay.republish_since(since)
+                        again = await self.relay.republish_unconfirmed()
                     log.warning("%s: broker lost topics %s; recreated, %d events queued again",
                                 self.spec.name, missing, again)
                     if self.consumer is not None:
                         self.consumer.reconnect()
                 else:
-                    last_good = checked_at
+                    await self.delivery.advance(self._same_broker if self.presence_topic else None)
                     if self.consumer is not None and self.consumer.stuck_for() > stuck_after:
                         log.warning("%s: consumer has had no partitions for %.0fs; rejoining", self.spec.name,
                                     self.consumer.stuck_for())
                         self.consumer.reconnect()
+                await self._observe_backlogs()
+                if broker_away:
+                    log.warning("%s: broker reachable again", self.spec.name)
+                broker_away = False
             except TRANSIENT_ERRORS as exc:
-                log.warning("%s: broker unreachable (%r)", self.spec.name, exc)
+                if not broker_away:  # once per outage, not every few seconds
+                    log.warning("%s: broker or database unreachable (%r); watching", self.spec.name, exc)
+                broker_away = True
+
+    async def _same_broker(self) -> bool:
+        """Our presence topic is still there: the broker has not restarted since we (re)created it."""
+        assert self.presence_topic is not None
+        return not await missing_topics(self.settings.kafka_bootstrap_servers, [self.presence_topic])
+
+    async def _observe_backlogs(self) -> None:
+        self.metrics.outbox_unapplied.set(await self.delivery.unapplied())
+        async with self.new_uow() as uow:
+            self.metrics.parked_waiting.set(await count_waiting(uow))
 
     def start_consumer(self) -> EventConsumer:
         self.consumer = EventConsumer(
-            group_id=f"gongdan-{self.spec.name}",
+            group_id=consumer_group(self.spec.name),
             topics=self.spec.consumes,
             bootstrap=self.settings.kafka_bootstrap_servers,
             handlers=self.spec.handlers,
@@ -139,7 +170,9 @@ class ServiceRuntime:
             batch_size=self.settings.gongdan_consumer_batch,
         )
         self._spawn("consumer", self.consumer.run())
-        return self.consumer
+        consumer = self.consumer
+        self.metrics.consumer_oldest_unapplied_seconds.set_function(consumer.oldest_unapplied_seconds)
+        return consumer
 
     async def stop_consumer(self) -> None:
         if self.consumer is not None:
@@ -190,6 +223,8 @@ class ServiceRuntime:
         checks["broker"] = "ok" if ok else "unreachable"
         for name, task in self._tasks.items():
             checks[name] = "running" if not task.done() else "stopped"
+        if self.consumer is not None and checks.get("consumer") == "running":
+            checks["consumer"] = "running" if self.consumer.health()["state"] == "ok" else "degraded"
         return checks
 
     def _spawn(self, name: str, coro: Any) -> None:
@@ -248,6 +283,10 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
         ready = all(v in ("ok", "running") for v in checks.values())
         response.status_code = 200 if ready else 503
         body = {"status": "ready" if ready else "not ready", "service": spec.name, "checks": checks}
+        if rt.consumer is not None:
+            body["consumer"] = rt.consumer.health()
+            if checks.get("consumer") == "degraded":
+                body["status"] = "degraded"
         if spec.readiness_details is not None and checks.get("database") == "ok":
             body["details"] = await spec.readiness_details(rt)
         return body
@@ -258,6 +297,10 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
 
     for router in spec.routers:
         app.include_router(router)
+    if spec.consumes:
+        from shared.parked_api import router as parked_router  # imports this module: loaded late
+
+        app.include_router(parked_router)
     return app
 
 

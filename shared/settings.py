@@ -27,14 +27,9 @@ class Settings(BaseSettings):
     gongdan_data_dir: Path = Field(default=Path(".data"), description="Dev stack state (pg data, key file)")
     gongdan_host: str = Field(default="127.0.0.1", description="Address the HTTP APIs bind to")
     gongdan_consumer_batch: int = Field(default=500, ge=1, description="Max events per consume transaction")
-    gongdan_republish_lookback: timedelta = Field(
-        default=timedelta(minutes=10),
-        description="When the broker comes back without its topics, events published this long before the last "
-        "good check are published again (consumers deduplicate)",
-    )
     gongdan_volatile_broker: bool = Field(
         default=False, description="The broker keeps topics in memory (the embedded dev broker): detect its "
-        "restarts and publish recent events again. Leave false for Kafka/Redpanda")
+        "restarts and publish again every event some consumer has not applied. Leave false for Kafka/Redpanda")
     gongdan_topic_partitions: int = Field(default=6, ge=1, description="Partitions for topics we create")
     gongdan_sla_breach_grace: timedelta = Field(
         default=timedelta(minutes=2), description="sla_monitor holds a breach this long past the deadline so a "

@@ -1,21 +1,25 @@
-"""Thin consume loop: a batch of messages -> one transaction (inbox + projection + outbox) -> commit offsets."""
+"""Thin consume loop: a batch of messages -> one transaction (inbox + projection + outbox) -> commit offsets.
+
+Failures are told apart (shared/messaging/transient.py): a transient one (database or broker briefly away) is
+retried with backoff and never drops an event; a permanent one (bad data, a handler bug on one event) parks
+that event after a bounded number of attempts (shared/messaging/parking.py) and the partition moves on. A
+consumer that keeps failing or makes no progress says so in its `health()`, once in the log, and in metrics.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, UnknownTopicOrPartitionError
 
 from shared.events import DecodeError, Envelope, decode
-from shared.events.topics import TOPICS
-from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.parking import park
+from shared.messaging.transient import TRANSIENT_ERRORS, describe_failure, is_transient
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.metrics import ServiceMetrics
 
@@ -23,6 +27,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
 BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
+
+HANDLER_ATTEMPTS = 3  # a handler failing this often on one event (permanently) gets the event parked
+STUCK_AFTER = 30.0  # seconds a fetched batch may wait unapplied before the consumer reports itself stuck
 
 
 def batched(handler: BatchHandler) -> Handler:
@@ -33,7 +40,6 @@ def batched(handler: BatchHandler) -> Handler:
 
 def _takes_runs(handler: Handler) -> bool:
     return getattr(handler, "takes_runs", False)
-_DLQ_NAMESPACE = uuid.UUID("6f1d3c1e-8a53-4c55-9a43-0e0c2b4d9f10")
 
 
 def _runs(items: list[tuple[ConsumerRecord, Envelope]], handlers: Mapping[str, Handler]):
@@ -48,8 +54,25 @@ def _runs(items: list[tuple[ConsumerRecord, Envelope]], handlers: Mapping[str, H
         yield run
 
 
+async def call_handler(handlers: Mapping[str, Handler], uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    handler = handlers[envelopes[0].type]
+    if _takes_runs(handler):
+        await handler(uow, envelopes)  # type: ignore[arg-type]
+    else:
+        for envelope in envelopes:
+            await handler(uow, envelope)
+
+
 class CrashForTest(Exception):
     """Raised by the `crash_before_offset_commit` hook: simulates a process dying between the two commits."""
+
+
+@dataclass
+class _Trouble:
+    reason: str
+    partitions: str
+    since: float
+    attempts: int = 1
 
 
 class EventConsumer:
@@ -72,6 +95,9 @@ class EventConsumer:
         self.crash_before_offset_commit = False
         self.assigned = asyncio.Event()
         self.unassigned_since: float | None = None
+        self._in_hand_since: float | None = None  # wall time of the oldest fetched, not yet applied event
+        self._in_hand_fetched: float | None = None  # monotonic time that batch was fetched
+        self._trouble: _Trouble | None = None
 
     def stop(self) -> None:
         self._stopping.set()
@@ -113,7 +139,8 @@ class EventConsumer:
             if not batch:
                 self._metrics.consumer_lag_seconds.set(0)
                 continue
-            await self.apply(batch)
+            if not await self._apply_until_done(batch):
+                return  # stopping: offsets stay uncommitted, the batch is redelivered and deduplicated
             if self.crash_before_offset_commit:
                 raise CrashForTest(self.group_id)
             offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batch.items()}
@@ -124,6 +151,59 @@ class EventConsumer:
             except UnknownTopicOrPartitionError:
                 raise  # the broker lost the topic (memory broker restarted): reconnect; the watchdog recreates it
             self._record_lag(consumer, batch)
+
+    async def _apply_until_done(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> bool:
+        """Apply the batch, retrying with backoff for as long as it fails: a transient failure must not drop
+        events, and a failure outside any one event (the inbox or outbox write itself) cannot be pinned on one.
+        False when asked to stop first."""
+        self._in_hand_since = min(msgs[0].timestamp for msgs in batch.values()) / 1000
+        self._in_hand_fetched = time.monotonic()
+        backoff = 0.2
+        while True:
+            try:
+                await self.apply(batch)
+            except Exception as exc:  # noqa: BLE001 - reported and retried, never dropped
+                self._note_trouble(exc, batch)
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
+                    return False
+                except TimeoutError:
+                    backoff = min(backoff * 2, 5.0)
+                continue
+            self._note_recovered()
+            self._in_hand_since = self._in_hand_fetched = None
+            return True
+
+    def _note_trouble(self, exc: Exception, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
+        reason = f"{'transient' if is_transient(exc) else 'permanent'}: {describe_failure(exc)}"[:500]
+        partitions = ", ".join(f"{tp.topic}[{tp.partition}]@{msgs[0].offset}" for tp, msgs in batch.items())
+        if self._trouble is not None and self._trouble.reason == reason:
+            self._trouble.attempts += 1
+            return
+        self._trouble = _Trouble(reason, partitions, time.time())
+        log.warning("%s: cannot apply batch (%s) at %s; retrying with backoff until it succeeds",
+                    self.group_id, reason, partitions)
+
+    def _note_recovered(self) -> None:
+        if self._trouble is not None:
+            log.warning("%s: recovered after %d failed attempts over %.0fs", self.group_id,
+                        self._trouble.attempts, time.time() - self._trouble.since)
+            self._trouble = None
+
+    def oldest_unapplied_seconds(self) -> float:
+        """Age of the oldest event fetched and not yet applied (0 when none is in hand)."""
+        return max(time.time() - self._in_hand_since, 0.0) if self._in_hand_since is not None else 0.0
+
+    def health(self) -> dict[str, object]:
+        """`ok`, or `degraded` with the partition and the reason: failing, or a batch waiting too long."""
+        if self._trouble is not None:
+            return {"state": "degraded", "reason": self._trouble.reason, "partitions": self._trouble.partitions,
+                    "failing_for_seconds": round(time.time() - self._trouble.since, 1),
+                    "attempts": self._trouble.attempts}
+        if self._in_hand_fetched is not None and time.monotonic() - self._in_hand_fetched > STUCK_AFTER:
+            return {"state": "degraded", "reason": "no progress: a fetched batch is still being applied",
+                    "oldest_unapplied_seconds": round(self.oldest_unapplied_seconds(), 1)}
+        return {"state": "ok"}
 
     def _track_assignment(self, assigned: bool) -> None:
         now = asyncio.get_running_loop().time()
@@ -142,14 +222,15 @@ class EventConsumer:
     async def apply(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
         """Apply a batch in one transaction; a redelivered event is skipped by the inbox.
 
-        Fast path: one inbox statement for the batch and no savepoints. If a handler fails on a valid event,
-        the batch is rolled back and applied again with a savepoint per event, so only that event is parked."""
+        Fast path: one inbox statement for the batch and no savepoints. If a handler fails permanently on a
+        valid event, the batch is rolled back and applied again with a savepoint per event, so only that event
+        is parked. A transient failure is raised for the caller to retry the whole batch."""
         records = [record for records in batch.values() for record in records]
         try:
             outcomes = await self._apply_records(records, isolate=False)
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:  # noqa: BLE001 - a handler failed: find the culprit event by event
+        except Exception as exc:
+            if is_transient(exc):
+                raise
             outcomes = await self._apply_records(records, isolate=True)
         for event_type, outcome in outcomes:
             self._metrics.events_consumed.labels(type=event_type, outcome=outcome).inc()
@@ -162,7 +243,8 @@ class EventConsumer:
                 try:
                     envelope = decode(record.value)
                 except DecodeError as exc:
-                    outcomes.append((await self._dead_letter(uow, record, exc.reason), "dead_letter"))
+                    await self._park(uow, record, exc.reason, attempts=1)
+                    outcomes.append(("invalid", "dead_letter"))
                     continue
                 if envelope.type in self._handlers:
                     decoded.append((record, envelope))
@@ -181,50 +263,37 @@ class EventConsumer:
                     outcomes.append(await self._apply_isolated(uow, record, envelope))
             else:
                 for run in _runs(todo, self._handlers):
-                    await self._call(uow, [envelope for _, envelope in run])
+                    await call_handler(self._handlers, uow, [envelope for _, envelope in run])
                     outcomes.extend((envelope.type, "applied") for _, envelope in run)
             await uow.commit()
         return outcomes
 
-    async def _call(self, uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-        handler = self._handlers[envelopes[0].type]
-        if _takes_runs(handler):
-            await handler(uow, envelopes)  # type: ignore[arg-type]
-        else:
-            for envelope in envelopes:
-                await handler(uow, envelope)
-
     async def _apply_isolated(self, uow: UnitOfWork, record: ConsumerRecord, envelope: Envelope) -> tuple[str, str]:
-        savepoint = await uow.conn.begin_nested()
-        mark = uow.pending_mark()
-        try:
-            await self._call(uow, [envelope])
-            await savepoint.commit()
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception as exc:  # a poison event must not stop the stream: park it with the reason
-            await savepoint.rollback()
-            uow.discard_since(mark)
-            log.exception("%s: handler for %s failed", self.group_id, envelope.type)
-            await self._dead_letter(uow, record, f"handler failed: {type(exc).__name__}: {exc}")
-            return envelope.type, "dead_letter"
-        return envelope.type, "applied"
+        failure: Exception | None = None
+        for _ in range(HANDLER_ATTEMPTS):
+            savepoint = await uow.conn.begin_nested()
+            mark = uow.pending_mark()
+            try:
+                await call_handler(self._handlers, uow, [envelope])
+                await savepoint.commit()
+                return envelope.type, "applied"
+            except Exception as exc:  # noqa: BLE001 - classified below
+                await savepoint.rollback()
+                uow.discard_since(mark)
+                if is_transient(exc):
+                    raise
+                failure = exc
+        assert failure is not None
+        reason = f"handler failed: {describe_failure(failure)}"
+        log.error("%s: handler for %s %s failed %d times; parking it: %s", self.group_id, envelope.type,
+                  envelope.event_id, HANDLER_ATTEMPTS, reason)
+        await self._park(uow, record, reason, attempts=HANDLER_ATTEMPTS, envelope=envelope)
+        return envelope.type, "dead_letter"
 
-    async def _dead_letter(self, uow: UnitOfWork, record: ConsumerRecord, reason: str) -> str:
-        raw = record.value or b""
-        message_id = uuid.uuid5(_DLQ_NAMESPACE, f"{self.group_id}:{hashlib.sha256(raw).hexdigest()}")
-        if await uow.mark_all_consumed([(message_id, "dead-letter", record.topic)]):
-            body = {
-                "reason": reason,
-                "consumer_group": self.group_id,
-                "source": {"topic": record.topic, "partition": record.partition, "offset": record.offset},
-                "key": record.key.decode(errors="replace") if record.key else None,
-                "value": raw.decode(errors="replace"),
-            }
-            uow.publish_raw(TOPICS.dead_letter, body["key"] or "", json.dumps(body).encode(), message_id)
-            log.warning("%s: dead-lettered %s:%s@%s: %s", self.group_id, record.topic, record.partition,
-                        record.offset, reason)
-        return "invalid"
+    async def _park(self, uow: UnitOfWork, record: ConsumerRecord, reason: str, attempts: int,
+                    envelope: Envelope | None = None) -> None:
+        if await park(uow, self.group_id, record, reason, attempts, envelope):
+            self._metrics.events_parked.inc()
 
     def _record_lag(self, consumer: AIOKafkaConsumer, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
         newest_ms = max(msgs[-1].timestamp for msgs in batch.values())

@@ -85,9 +85,15 @@ class OutboxRelay:
             if not rows:
                 return 0
             futures = [await self._producer.send(r.topic, r.value, key=r.key.encode()) for r in rows]
-            await asyncio.gather(*futures)
+            landed = await asyncio.gather(*futures)
             await conn.execute(
-                update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=func.now())
+                text(
+                    "UPDATE outbox SET published_at = now(), kafka_partition = v.p, kafka_offset = v.o "
+                    "FROM unnest(CAST(:ids AS bigint[]), CAST(:parts AS int[]), CAST(:offs AS bigint[])) "
+                    "AS v(id, p, o) WHERE outbox.id = v.id"
+                ),
+                {"ids": [r.id for r in rows], "parts": [m.partition for m in landed],
+                 "offs": [m.offset for m in landed]},
             )
         for r in rows:
             self._metrics.events_produced.labels(topic=r.topic).inc()
@@ -98,13 +104,18 @@ class OutboxRelay:
         async with self._engine.connect() as conn:
             return (await conn.execute(select(func.now()))).scalar_one()
 
-    async def republish_since(self, since: datetime) -> int:
-        """Queue again every row published at or after `since`: the broker may have dropped them.
-        Consumers' inboxes make the second copy harmless."""
-        outbox = self._tables.outbox
+    async def republish_unconfirmed(self) -> int:
+        """Queue again every published row that some consumer group may not have applied (above the delivery
+        watermark): a memory broker that restarted has dropped them. Consumers' inboxes make copies harmless.
+
+        Takes the relay lock, so a batch in flight finishes first and cannot mark a row published after this."""
+        outbox, delivery = self._tables.outbox, self._tables.outbox_delivery
         async with self._engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _RELAY_LOCK})
+            through = (await conn.execute(select(delivery.c.applied_through))).scalar() or 0
             result = await conn.execute(
-                update(outbox).where(outbox.c.published_at >= since).values(published_at=None)
+                update(outbox).where(outbox.c.id > through, outbox.c.published_at.is_not(None))
+                .values(published_at=None, kafka_partition=None, kafka_offset=None)
             )
         self.wake()
         return result.rowcount
@@ -126,7 +137,10 @@ class OutboxRelay:
         self._metrics.outbox_backlog.set(count)
         self._metrics.outbox_oldest_seconds.set(age)
         outbox = self._tables.outbox
+        delivery = self._tables.outbox_delivery
         async with self._engine.begin() as conn:
+            # Only rows every consumer has applied may go: the rest may have to be published again.
+            through = select(delivery.c.applied_through).scalar_subquery()
             await conn.execute(
-                delete(outbox).where(outbox.c.published_at < func.now() - _RETENTION)
+                delete(outbox).where(outbox.c.published_at < func.now() - _RETENTION, outbox.c.id <= through)
             )

@@ -39,6 +39,10 @@ class UnitOfWork:
             await self.conn.close()
             self._pending.clear()
 
+    @property
+    def tables(self) -> Tables:
+        return self._tables
+
     def now(self) -> datetime:
         return self.clock.now()
 

@@ -24,6 +24,8 @@ class Tables:
     outbox: Table
     inbox: Table
     idempotency_keys: Table
+    parked_events: Table
+    outbox_delivery: Table
 
 
 def platform_tables(metadata: MetaData) -> Tables:
@@ -37,6 +39,10 @@ def platform_tables(metadata: MetaData) -> Tables:
         Column("value", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("published_at", DateTime(timezone=True)),
+        # Where the broker put the row when it was last published; with the consumer groups' committed offsets
+        # this tells which rows every downstream service has applied (see shared/messaging/delivery.py).
+        Column("kafka_partition", Integer),
+        Column("kafka_offset", BigInteger),
     )
     inbox = Table(
         "inbox",
@@ -56,7 +62,38 @@ def platform_tables(metadata: MetaData) -> Tables:
         Column("response", JSONB, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
     )
-    return Tables(outbox=outbox, inbox=inbox, idempotency_keys=idempotency)
+    parked = Table(
+        "parked_events",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("message_id", Uuid, nullable=False, unique=True),
+        Column("event_id", Uuid),
+        Column("event_type", String(100)),
+        Column("consumer_group", String(200), nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("key", String(200)),
+        Column("value", LargeBinary, nullable=False),
+        Column("reason", String(2000), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("parked_at", DateTime(timezone=True), nullable=False),
+        Column("replay_attempts", Integer, nullable=False, server_default="0"),
+        Column("last_replay_error", String(2000)),
+        Column("replayed_at", DateTime(timezone=True)),
+        Column("replayed_by", String(100)),
+    )
+    delivery = Table(
+        "outbox_delivery",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        # Every outbox row with an id at or below this one has been applied by every consumer group (with a
+        # memory broker, rows above it are published again after a broker or stack restart).
+        Column("applied_through", BigInteger, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
+    return Tables(outbox=outbox, inbox=inbox, idempotency_keys=idempotency, parked_events=parked,
+                  outbox_delivery=delivery)
 
 
 def pending_outbox_index_sql() -> str:
