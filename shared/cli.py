@@ -9,12 +9,14 @@ from typing import Annotated
 
 import typer
 
+from shared.dead_letter_cli import dead_letter_app
 from shared.policy.cli import policy_app
 from shared.settings import Settings
 
 app = typer.Typer(help="Gongdan work-order platform", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
 app.add_typer(policy_app, name="policy", help="Validate and explain policy files")
+app.add_typer(dead_letter_app, name="dead-letter", help="List and replay parked events of a service")
 
 
 def _logging() -> None:

@@ -174,3 +174,38 @@ def _metric(stack: Stack, name: str) -> float | None:
 
 async def _equal(stack: Stack, name: str, value: float) -> bool:
     return _metric(stack, name) == value  # the watchdog refreshes it every few seconds
+
+
+async def test_cli_lists_and_replays_through_the_api(stack: Stack) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from shared.cli import app as cli
+    from shared.devstack import free_port
+
+    async def handler(uow: UnitOfWork, event: Envelope) -> None:
+        raise ValueError("always fails")
+
+    event = ticket_created("for the command line")
+    await probe_consumer(stack, handler).apply({TopicPartition(TOPICS.tickets, 1): [record(event, 9)]})
+    [parked] = await parked_rows(stack, "penalty", event.event_id)
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(stack.apps["penalty"], port=port, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    await eventually(lambda: asyncio.sleep(0, server.started), timeout=10)
+    try:
+        args = ["--url", f"http://127.0.0.1:{port}", "--key", stack.keys[Role.OPS]]
+        listed = await asyncio.to_thread(CliRunner().invoke, cli, ["dead-letter", "list", "penalty", *args])
+        assert listed.exit_code == 0, listed.output
+        assert f"{parked.id:>6}  TicketCreated" in listed.output and "always fails" in listed.output
+        # The penalty service's real handler stores it (the probe handler was the broken one).
+        replayed = await asyncio.to_thread(CliRunner().invoke, cli,
+                                           ["dead-letter", "replay", "penalty", str(parked.id), *args])
+        assert replayed.exit_code == 0, replayed.output
+        assert replayed.output.strip() == f"{parked.id}: applied"
+        seen = await seen_by(stack, "penalty", str(event.ticket_id))
+        assert seen is not None and seen["events_applied"] == 1
+    finally:
+        server.should_exit = True
+        await serving
