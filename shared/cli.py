@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -19,8 +19,27 @@ app.add_typer(policy_app, name="policy", help="Validate and explain policy files
 app.add_typer(dead_letter_app, name="dead-letter", help="List and replay parked events of a service")
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+LogFormat = Annotated[Literal["text", "json"] | None, typer.Option(
+    "--log-format",
+    help="text, or json (one JSON object per line); default: GONGDAN_LOG_FORMAT, else text")]
+
+
+def _logging(log_format: str | None = None, *, file: Path | None = None) -> None:
+    """One format for every logger (uvicorn's included): text for people, or JSON lines for log shippers."""
+    if (log_format or Settings().gongdan_log_format) == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        formatter: logging.Formatter = JsonFormatter(
+            "%(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time")
+    else:
+        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(file, encoding="utf-8") if file is not None else logging.StreamHandler()
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    logging.captureWarnings(True)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
 
 
@@ -28,6 +47,7 @@ def _logging() -> None:
 def serve(
     service: Annotated[str, typer.Argument(help="intake | dispatch | sla_monitor | penalty | compensation")],
     port: Annotated[int | None, typer.Option(help="HTTP port (default: the service's own)")] = None,
+    log_format: LogFormat = None,
 ) -> None:
     """Run one service: HTTP API, consumer and outbox relay in one process."""
     import uvicorn
@@ -35,25 +55,31 @@ def serve(
     from services.catalog import load_spec
     from shared.service import create_app
 
-    _logging()
+    _logging(log_format)
     settings = Settings()
     spec = load_spec(service)
     uvicorn.run(create_app(spec, settings), host=settings.gongdan_host, port=port or spec.port,
-                log_level="info", timeout_graceful_shutdown=15)
+                log_level="info", log_config=None, timeout_graceful_shutdown=15)  # log_config: ours, above
 
 
 @app.command()
 def dev(
     port_base: Annotated[int, typer.Option(help="Services listen on port_base+1 .. port_base+5")] = 8100,
     broker_port: Annotated[int, typer.Option(help="Embedded broker port")] = 19092,
-    data_dir: Annotated[Path, typer.Option(help="Where the embedded database and dev keys live")] = Path(".data"),
+    data_dir: Annotated[Path, typer.Option(help="Embedded database, dev keys, logs")] = Path(".data"),
+    log_format: LogFormat = None,
 ) -> None:
-    """Start everything embedded: PostgreSQL, the Tansu broker, topics, and the five services. Ctrl-C stops all."""
+    """Start everything embedded: PostgreSQL, the Tansu broker, topics, and the five services; restart any of them
+    that dies. Ctrl-C, SIGTERM or SIGHUP stops all. Logs go to DATA_DIR/logs/."""
     from shared.devrun import run_dev_stack
 
-    _logging()
+    if log_format:
+        os.environ["GONGDAN_LOG_FORMAT"] = log_format  # the services inherit it
     os.environ.setdefault("GONGDAN_DATA_DIR", str(data_dir))
-    raise typer.Exit(run_dev_stack(Settings(), port_base=port_base, broker_port=broker_port, data_dir=data_dir))
+    raise typer.Exit(run_dev_stack(
+        Settings(), port_base=port_base, broker_port=broker_port, data_dir=data_dir,
+        # once the stack's lock is ours; the terminal gets only the supervisor's own lines
+        setup_logging=lambda: _logging(log_format, file=data_dir / "logs" / "dev.log")))
 
 
 if __name__ == "__main__":

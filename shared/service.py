@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
 
 from shared.clock import Clock, SystemClock
 from shared.events.topics import TOPICS
 from shared.http.auth import ApiKeyError, ensure_dev_keys, parse_api_keys
+from shared.http.edge import EdgeGuard, document_errors
 from shared.http.errors import install_error_handlers
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import (
@@ -62,6 +64,10 @@ class ServiceSpec:
     workers: dict[str, Callable[[ServiceRuntime], Awaitable[None]]] = field(default_factory=dict)
     # Checks that must pass before the service takes traffic (e.g. the policy file loads); raising stops start.
     on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None
+    # Builds what this service's handlers, workers and API need from the settings (e.g. the SLA policy and its
+    # calendars), once per runtime; raising stops start. Handlers read it as `uow.config`, the rest as
+    # `runtime.config`.
+    configure: Callable[[Settings], Any] | None = None
     # Facts /readyz reports without failing readiness (e.g. deadlines computed on a provisional calendar).
     readiness_details: Callable[[ServiceRuntime], Awaitable[dict[str, Any]]] | None = None
     # For each topic, the consumer groups of the whole platform that must apply its events (services/catalog.py
@@ -87,6 +93,7 @@ class ServiceRuntime:
         self.topics = TOPICS.all() + ([self.presence_topic] if self.presence_topic else [])
 
     async def start(self) -> None:
+        self.config = self.spec.configure(self.settings) if self.spec.configure is not None else None
         if self.spec.on_start is not None:
             await self.spec.on_start(self)
         server_url = self.settings.database_url
@@ -185,7 +192,7 @@ class ServiceRuntime:
                             self.settings.gongdan_topic_partitions, give_up_after=10)
 
     def new_uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.spec.tables, self.clock, self.relay.wake)
+        return UnitOfWork(self.engine, self.spec.tables, self.clock, self.relay.wake, self.config)
 
     async def stop(self) -> None:
         """Finish the batch in hand, commit offsets, publish what is committed, close connections."""
@@ -271,13 +278,16 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
     app.state.runtime = runtime
     app.state.api_keys = load_api_keys(settings)
     install_error_handlers(app)
+    app.add_middleware(EdgeGuard)  # inside the metrics, so refusals are counted
+    document_errors(app)
     _install_request_metrics(app, runtime.metrics)
 
     @app.get("/healthz", tags=["operations"], summary="Process is alive")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": spec.name}
 
-    @app.get("/readyz", tags=["operations"], summary="Database and broker reachable")
+    @app.get("/readyz", tags=["operations"], summary="Database and broker reachable",
+             responses={503: {"description": "Not ready: the checks say what is missing"}})
     async def readyz(rt: RuntimeDep, response: Response) -> dict[str, Any]:
         checks = await rt.readiness()
         ready = all(v in ("ok", "running") for v in checks.values())
@@ -291,7 +301,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
             body["details"] = await spec.readiness_details(rt)
         return body
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics(rt: RuntimeDep) -> Response:
         return Response(generate_latest(rt.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

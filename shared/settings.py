@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,8 @@ class Settings(BaseSettings):
     gongdan_dev: bool = Field(default=False, description="Dev mode: generate API keys when none are set")
     gongdan_data_dir: Path = Field(default=Path(".data"), description="Dev stack state (pg data, key file)")
     gongdan_host: str = Field(default="127.0.0.1", description="Address the HTTP APIs bind to")
+    gongdan_log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or as one JSON object per line (for log shippers)")
     gongdan_consumer_batch: int = Field(default=500, ge=1, description="Max events per consume transaction")
     gongdan_volatile_broker: bool = Field(
         default=False, description="The broker keeps topics in memory (the embedded dev broker): detect its "

@@ -6,6 +6,8 @@ from services.dispatch.adapters.tables import metadata, platform
 from services.dispatch.entrypoints.api import router as queries
 from services.dispatch.entrypoints.commands_api import router as commands
 from services.dispatch.entrypoints.incidents_api import router as incidents
+from services.dispatch.entrypoints.messages_api import router as messages
+from services.dispatch.entrypoints.network_api import router as network
 from services.dispatch.service_layer.handlers import EVENT_HANDLERS
 from shared.events.topics import TOPICS
 from shared.policy.deployment import require_deployment_policy
@@ -19,7 +21,7 @@ SPEC = ServiceSpec(
     metadata=metadata,
     tables=platform,
     migrations_dir=Path(__file__).parent / "migrations",
-    consumes=[TOPICS.tickets],
+    consumes=[TOPICS.tickets, TOPICS.sla],  # sla: TicketDueChanged (due_at, overdue)
     handlers=EVENT_HANDLERS,
-    routers=[queries, commands, incidents],
+    routers=[queries, commands, incidents, network, messages],  # issue 8: faults, mail, forum posts
 )

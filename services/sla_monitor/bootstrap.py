@@ -5,15 +5,15 @@ from pathlib import Path
 from services.sla_monitor.adapters.tables import metadata, observed, platform
 from services.sla_monitor.entrypoints.api import router
 from services.sla_monitor.entrypoints.readiness import sla_readiness
+from services.sla_monitor.service_layer.config import load_config
 from services.sla_monitor.service_layer.handlers import EVENT_HANDLERS
 from services.sla_monitor.service_layer.scanner import timer_scanner
 from shared.events.topics import TOPICS
 from shared.http.auth import Role
-from shared.policy.deployment import require_deployment_policy
 from shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
-    on_start=require_deployment_policy,  # a bad policy file stops start, naming the key
+    configure=load_config,  # the policy, once per runtime; a bad file stops start, naming the key
     name="sla_monitor",
     port=8103,
     title="SLA monitor",

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
-from shared.events.vocabulary import AreaType, Channel, ComplaintClass, Priority, Product, Segment
+from shared.events.vocabulary import AreaType, Channel, ComplaintClass, Priority, Product, SameDay, Segment
 
 
 class Payload(BaseModel):
@@ -41,8 +41,11 @@ class TicketCreated(Payload):
     area: str | None = Field(None, description="Service area (district, grid) as the operator names it")
     product: Product | None = None
     priority: Priority | None = None
+    same_day: SameDay | None = Field(None, description="CT-2.4: same-day install requested / repair declined")
+    district: str | None = Field(None, description="Directory district id: given at intake or found in the address")
 
 
 # Lifecycle events (intake and dispatch, RULEBOOK §3/§7) subclass Payload above, so they register after it.
 import shared.events.lifecycle  # noqa: E402,F401
 import shared.events.sla  # noqa: E402,F401
+import shared.events.directory  # noqa: E402,F401  (issue 8: departments, people, districts)

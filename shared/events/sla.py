@@ -69,3 +69,14 @@ class SlaBreachRetracted(SlaTimerEvent):
     breach_event_id: uuid.UUID
     actual: AwareDatetime
     reason: str = "stop event arrived after the breach fired but occurred before the deadline"
+
+
+@REGISTRY.register("TicketDueChanged", 1, TOPICS.sla)
+class TicketDueChanged(Payload):
+    """The ticket's earliest open, running deadline moved (a timer started, stopped, paused, resumed or changed
+    rule): what dispatch shows as `due_at` and filters `overdue` on. None when no timer is running."""
+
+    ticket_id: uuid.UUID
+    round: int = Field(ge=1)
+    due_at: AwareDatetime | None
+    rule_id: str | None = Field(description="The rule whose deadline it is (GD-promised-due: the dispatcher's own)")

@@ -11,6 +11,7 @@ class Topics:
     sla: str = "gongdan.sla"  # sla_monitor: warnings, breaches, met
     penalties: str = "gongdan.penalties"
     compensation: str = "gongdan.compensation"
+    directory: str = "gongdan.directory"  # dispatch: departments, people, districts (keyed by entry)
     dead_letter: str = "gongdan.dead-letter"
 
     def all(self) -> list[str]:

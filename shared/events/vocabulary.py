@@ -27,6 +27,28 @@ class Channel(str, Enum):
     internal_discovery = "internal-discovery"
 
 
+class SameDay(str, Enum):
+    """CT-2.4: the customer asked for same-day install, or declined same-day repair (RULEBOOK §9.12)."""
+
+    requested = "requested"
+    declined = "declined"
+
+    @property
+    def flag(self) -> str:
+        """The ticket flag timer rules match on (`applies_to.flags`)."""
+        return f"same-day-{self.value}"
+
+    @property
+    def kind(self) -> TicketKind:
+        """Same-day install is asked on installs; same-day repair is declined on faults."""
+        return TicketKind.install if self is SameDay.requested else TicketKind.fault
+
+    def problem_with(self, kind: TicketKind) -> str | None:
+        if kind is not self.kind:
+            return f"same_day {self.value} applies only to {self.kind.value} tickets (CT-2.4)"
+        return None
+
+
 class ComplaintClass(str, Enum):
     """NJ-4.1 complaint classes."""
 

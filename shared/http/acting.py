@@ -22,6 +22,7 @@ _ACTING: dict[Role, ActingRole] = {
     Role.SUPERVISOR: ActingRole.supervisor,
     Role.DEPUTY_GM: ActingRole.deputy_gm,
     Role.OPS: ActingRole.supervisor,
+    Role.NMS: ActingRole.system,
     Role.ADMIN: ActingRole.system,
 }
 

@@ -23,6 +23,7 @@ class Role(StrEnum):
     DEPUTY_GM = "deputy-gm"
     FINANCE = "finance"
     OPS = "ops"
+    NMS = "nms"  # the network management system: reports network and system faults (issue 8)
     ADMIN = "admin"
 
 
@@ -87,13 +88,20 @@ _bearer = HTTPBearer(auto_error=False, description="API key from GONGDAN_API_KEY
 def authenticate(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    keys: dict[str, Principal] = request.app.state.api_keys
     if credentials is None:
         raise HTTPException(401, "missing Authorization: Bearer <key>", headers={"WWW-Authenticate": "Bearer"})
+    principal = principal_for(request.app.state.api_keys, credentials.credentials)
+    if principal is None:
+        raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def principal_for(keys: dict[str, Principal], presented: str) -> Principal | None:
+    """Who holds `presented`, compared in constant time; None for an unknown key."""
     for key, principal in keys.items():
-        if hmac.compare_digest(key.encode(), credentials.credentials.encode()):
+        if hmac.compare_digest(key.encode(), presented.encode(errors="replace")):
             return principal
-    raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+    return None
 
 
 def require(*roles: Role):

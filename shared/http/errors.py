@@ -4,17 +4,43 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 422: "validation_failed", 429: "too_many_requests"}
+          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_failed",
+          429: "too_many_requests"}
+
+
+class FieldError(BaseModel):
+    """One input at fault."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    field: str = Field(description="JSON path of a body field, or the name of a query, path or header parameter")
+    in_: Literal["body", "query", "path", "header"] = Field(alias="in")
+    rule: str = Field(description="The rulebook clause (TT-8.11, TT-8.12 …) or the check that failed")
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")  # e.g. `current_state` on a 409, `incident` on a 500
+
+    code: str = Field(description="validation_failed, not_found, conflict, unauthorized …")
+    message: str
+    fields: list[FieldError] | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error a service answers (no stack trace, ever)."""
+
+    error: ErrorDetail
 
 
 class DomainError(Exception):

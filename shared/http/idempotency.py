@@ -6,14 +6,20 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from shared import limits
 from shared.http.errors import DomainError
+from shared.inputs import Line
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.tables import Tables
+
+IdempotencyKey = Annotated[Line(limits.IDEMPOTENCY_KEY) | None, Header(
+    alias="Idempotency-Key", description="Retries with the same key return the first result and change nothing")]
 
 
 @dataclass(frozen=True)

@@ -63,10 +63,6 @@ async def call_handler(handlers: Mapping[str, Handler], uow: UnitOfWork, envelop
             await handler(uow, envelope)
 
 
-class CrashForTest(Exception):
-    """Raised by the `crash_before_offset_commit` hook: simulates a process dying between the two commits."""
-
-
 @dataclass
 class _Trouble:
     reason: str
@@ -92,7 +88,6 @@ class EventConsumer:
         self._batch_size = batch_size
         self._stopping = asyncio.Event()
         self._reconnect = asyncio.Event()
-        self.crash_before_offset_commit = False
         self.assigned = asyncio.Event()
         self.unassigned_since: float | None = None
         self._in_hand_since: float | None = None  # wall time of the oldest fetched, not yet applied event
@@ -141,16 +136,17 @@ class EventConsumer:
                 continue
             if not await self._apply_until_done(batch):
                 return  # stopping: offsets stay uncommitted, the batch is redelivered and deduplicated
-            if self.crash_before_offset_commit:
-                raise CrashForTest(self.group_id)
-            offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batch.items()}
-            try:
-                await consumer.commit(offsets)
-            except CommitFailedError:
-                log.info("%s: rebalanced before offsets were committed; redelivery is deduplicated", self.group_id)
-            except UnknownTopicOrPartitionError:
-                raise  # the broker lost the topic (memory broker restarted): reconnect; the watchdog recreates it
+            await self.commit_offsets(consumer, {tp: msgs[-1].offset + 1 for tp, msgs in batch.items()})
             self._record_lag(consumer, batch)
+
+    async def commit_offsets(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """After the database commit: a crash before this line redelivers the batch, which the inbox skips."""
+        try:
+            await consumer.commit(offsets)
+        except CommitFailedError:
+            log.info("%s: rebalanced before offsets were committed; redelivery is deduplicated", self.group_id)
+        except UnknownTopicOrPartitionError:
+            raise  # the broker lost the topic (memory broker restarted): reconnect; the watchdog recreates it
 
     async def _apply_until_done(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> bool:
         """Apply the batch, retrying with backoff for as long as it fails: a transient failure must not drop

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -18,7 +19,9 @@ from shared.persistence.tables import Tables
 class UnitOfWork:
     """`async with uow:` rolls back unless `commit()` was awaited; events go to the outbox on commit."""
 
-    def __init__(self, engine: AsyncEngine, tables: Tables, clock: Clock, on_commit: Callable[[], None]):
+    def __init__(self, engine: AsyncEngine, tables: Tables, clock: Clock, on_commit: Callable[[], None],
+                 config: Any = None):
+        self.config = config  # the service's own configuration (ServiceSpec.configure), for handlers
         self._engine = engine
         self._tables = tables
         self.clock = clock

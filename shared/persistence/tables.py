@@ -18,6 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared import limits
+
 
 @dataclass(frozen=True)
 class Tables:
@@ -55,8 +57,8 @@ def platform_tables(metadata: MetaData) -> Tables:
     idempotency = Table(
         "idempotency_keys",
         metadata,
-        Column("principal", String(100), primary_key=True),
-        Column("key", String(200), primary_key=True),
+        Column("principal", String(limits.PERSON), primary_key=True),
+        Column("key", String(limits.IDEMPOTENCY_KEY), primary_key=True),
         Column("request_hash", String(64), nullable=False),
         Column("status_code", Integer, nullable=False),
         Column("response", JSONB, nullable=False),

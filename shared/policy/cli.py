@@ -54,6 +54,18 @@ def explain(file: Path) -> None:
     typer.echo(render_table([row(rule) for rule in policy.timers]))
     typer.echo("")
     typer.echo(describe_field_time(policy.field_time))
+    typer.echo("")
+    typer.echo(describe_penalties(policy))
+
+
+def describe_penalties(policy: Policy) -> str:
+    """Issue 10: the penalty clauses with their amounts (fen), triggers and payers."""
+    from shared.policy.penalties import PENALTY_HEADERS, clause_rows
+
+    if not policy.penalties.clauses:
+        return "penalties: none (the policy has no penalty clauses)"
+    return (f"penalty clauses (appeal refund {policy.penalties.refund_percent}%):\n"
+            + render_table(clause_rows(policy.penalties), PENALTY_HEADERS))
 
 
 def describe_field_time(field_time: FieldTimePolicy) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from shared.policy import penalty_loader as _penalties
 from shared.policy.schema import CalendarSpec, FieldTimePolicy, Policy, PolicyFileHead, TimerRule
 
 PACKS_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -77,7 +78,8 @@ def load_policy(path: str | Path) -> Policy:
     field_time = _Entry({})
     files: list[str] = []
     packs: list[str] = []
-    head = _merge_file(path, _Merged(calendars, timers, field_time, files, packs), stack=())
+    merged = _Merged(calendars, timers, field_time, files, packs)
+    head = _merge_file(path, merged, stack=())
     return Policy(
         pack=head.pack,
         name=head.name,
@@ -86,6 +88,7 @@ def load_policy(path: str | Path) -> Policy:
         calendars=_validate_calendars(calendars),
         timers=_validate_timers(timers, calendars),
         field_time=_validate_field_time(field_time),
+        penalties=_penalties.validate_penalties(merged.penalties, set(timers)),  # issue 10
     )
 
 
@@ -98,6 +101,7 @@ class _Merged:
     field_time: _Entry
     files: list[str]
     packs: list[str]
+    penalties: _penalties.PenaltyMerge = field(default_factory=lambda: _penalties.PenaltyMerge())
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -157,6 +161,8 @@ def _merge_file(path: Path, into: _Merged, stack: tuple[Path, ...]) -> PolicyFil
     if head.field_time:  # later files override earlier ones role by role (RULEBOOK §1 composition)
         into.field_time.data = _deep_merge(into.field_time.data, head.field_time)
         into.field_time.origins.append((path, "field_time", head.field_time))
+    if head.penalties:  # issue 10: penalty clauses merge like timers (shared/policy/penalty_loader.py)
+        _penalties.merge_penalties(path, head.penalties, into.penalties)
     into.files.append(str(path))
     into.packs.append(head.pack)
     return head
@@ -190,12 +196,35 @@ def _validate_timers(entries: dict[str, _Entry], calendars: dict[str, _Entry]) -
             rule = TimerRule.model_validate(entry.data)
         except ValidationError as exc:
             raise _blamed(exc, entry) from None
+        if rule.deadline.type == "promised":
+            path, prefix = entry.blame("deadline")
+            raise PolicyError(path, f"{prefix}.deadline.type",
+                              "'promised' is Gongdan's internal timer of a dispatcher's due date, not a policy rule")
         cal = getattr(rule.deadline, "calendar", None)
         if cal is not None and cal != "default" and cal not in calendars:
             path, prefix = entry.blame("deadline")
             raise PolicyError(path, f"{prefix}.deadline.calendar", f"unknown calendar {cal!r}")
         rules.append(rule)
     return tuple(rules)
+
+
+def event_vocabulary() -> frozenset[str]:
+    """Every registered event type: what a timer may start or stop on."""
+    import shared.events.catalog  # noqa: F401  (registers every event type)
+    from shared.events.registry import REGISTRY
+
+    return frozenset(REGISTRY.names())
+
+
+def _check_event_names(rule: TimerRule, entry: _Entry) -> None:
+    """A start or stop name no event carries would make a timer that never starts or never stops (issue 8)."""
+    known = event_vocabulary()
+    for key in ("start", "stop"):
+        for i, name in enumerate(getattr(rule, key)):
+            if name not in known:
+                path, prefix = entry.blame(key)
+                raise PolicyError(path, f"{prefix}.{key}[{i}]",
+                                  f"rule {rule.rule_id}: {name!r} is not an event type Gongdan produces")
 
 
 def _validate_field_time(entry: _Entry) -> FieldTimePolicy:

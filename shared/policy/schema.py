@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from shared.policy.penalties import PenaltyPolicy
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
@@ -107,7 +109,7 @@ Limit = Annotated[timedelta, BeforeValidator(_parse_limit)]
 
 #: API roles (shared.http.auth.Role values; a unit test keeps the two in step).
 ApiRole = Literal["ivr", "agent", "dispatcher", "handler", "technician", "supervisor", "deputy-gm", "finance",
-                  "ops", "admin"]
+                  "ops", "admin", "nms"]
 
 
 class CalendarSpec(Strict):
@@ -197,6 +199,13 @@ class AppointmentDeadline(Strict):
     type: Literal["appointment"]
 
 
+class PromisedDeadline(Strict):
+    """The due date a dispatcher set by hand (issue 8): an internal timer of its own, warnings only, no money;
+    it never moves a policy deadline. Not for policy files: Gongdan adds the one rule that uses it."""
+
+    type: Literal["promised"]
+
+
 Deadline = Annotated[
     (
         ElapsedDeadline
@@ -206,6 +215,7 @@ Deadline = Annotated[
         | InWindowDeadline
         | AheadOfDeadline
         | AppointmentDeadline
+        | PromisedDeadline
     ),
     Field(discriminator="type"),
 ]
@@ -259,6 +269,8 @@ class FieldTimePolicy(Strict):
     """Field time (issue 3): how far before now each API role may set `occurred_at`; unlisted: not at all."""
 
     max_backdate: dict[ApiRole, Limit] = {}
+    # RULEBOOK §9.13: an act recorded this long after it happened is flagged as backdated (timeline, audit).
+    flag_backdated_after: Duration = timedelta(hours=1)
 
     def limit(self, role: str) -> timedelta:
         """How far `role` may backdate; zero when the policy does not list it."""
@@ -275,6 +287,7 @@ class Policy(Strict):
     calendars: dict[str, CalendarSpec]
     timers: tuple[TimerRule, ...]
     field_time: FieldTimePolicy = FieldTimePolicy()
+    penalties: PenaltyPolicy = PenaltyPolicy()  # issue 10: penalty clauses (shared/policy/penalties.py)
 
     def timer(self, rule_id: str) -> TimerRule:
         """The timer rule with this id (KeyError if absent)."""
@@ -296,3 +309,4 @@ class PolicyFileHead(Strict):
     overrides: dict[str, dict[str, Any]] = {}
     disable: Names = ()
     field_time: dict[str, Any] = {}
+    penalties: dict[str, Any] = {}  # issue 10: merged by shared/policy/penalty_loader.py

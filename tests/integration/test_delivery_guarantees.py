@@ -12,11 +12,14 @@ from sqlalchemy import func, select
 
 from services.dispatch.adapters.tables import tickets as dispatch_tickets
 from shared.events.topics import TOPICS
-from shared.messaging.consumer import CrashForTest
 from tests.support.stack import Stack, eventually
 from tests.support.tickets import post_ticket
 
 pytestmark = pytest.mark.integration
+
+
+class CrashForTest(Exception):
+    """The simulated death of a consumer process."""
 
 
 async def dispatch_views(stack: Stack, ids: list[str]) -> dict[str, int]:
@@ -38,7 +41,11 @@ async def test_consumer_killed_between_db_commit_and_offset_commit_loses_nothing
     stack: Stack,
 ) -> None:
     runtime = stack.runtime("dispatch")
-    runtime.consumer.crash_before_offset_commit = True
+
+    async def die(*_: object) -> None:  # the process dies between its DB commit and its offset commit
+        raise CrashForTest(runtime.consumer.group_id)
+
+    runtime.consumer.commit_offsets = die  # type: ignore[method-assign]
     duplicates_before = consumed(stack, "dispatch", "duplicate")
     first = [(await post_ticket(stack)).json()["ticket_id"] for _ in range(5)]
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from services.catalog import load_spec
 from services.sla_monitor.adapters.tables import sla_timers
 from services.sla_monitor.service_layer.config import load_config
-from services.sla_monitor.service_layer.scanner import scan_until_idle, timer_scanner
+from services.sla_monitor.service_layer.scanner import timer_scanner
+from tests.support.scanning import scan_until_idle
 from shared.events import decode
 from shared.events.lifecycle import ContactEstablished, Resolved, TicketDispatched
 from shared.events.vocabulary import Role
@@ -84,6 +85,7 @@ async def test_two_instances_emit_each_breach_exactly_once(stack: Stack) -> None
     main = stack.runtime("sla_monitor")
     second = ServiceRuntime(load_spec("sla_monitor"), stack.settings, stack.clock)  # a second process
     second.engine = create_engine(service_url(stack.settings.database_url, "sla_monitor"))
+    second.config = load_config(stack.settings)
     # not run: the one relay per database publishes
     second.relay = OutboxRelay(second.engine, second.spec.tables, main.producer, stack.clock, second.metrics)
     small = replace(load_config(stack.settings), scan_batch=3)

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.dispatch.adapters.tables import ticket_events, tickets
+from services.dispatch.adapters.tables import ticket_deadlines, ticket_events, tickets
 from services.dispatch.domain.state import TicketState
 from shared.events import Envelope, decode
 
@@ -73,7 +74,7 @@ def projection_values(state: TicketState, now: datetime) -> dict[str, Any]:
         "technician": state.technician, "channel": _value(state.channel),
         "complaint_class": _value(state.complaint_class), "segment": _value(state.segment),
         "priority": _value(state.priority), "product": _value(state.product), "area_type": _value(state.area_type),
-        "round": state.round, "due_at": state.due_at, "paused_seconds": state.paused_seconds,
+        "round": state.round, "promised_at": state.due_at, "paused_seconds": state.paused_seconds,
         "incident_id": state.incident_id, "last_sequence": state.version, "events_applied": state.version,
         "last_event_at": state.last_event_at, "updated_at": now,
     }
@@ -94,3 +95,19 @@ async def create_projections(conn: AsyncConnection, created: list[tuple[TicketSt
 
 async def save_projection(conn: AsyncConnection, state: TicketState, now: datetime) -> None:
     await conn.execute(update(tickets).where(tickets.c.id == state.ticket_id).values(**projection_values(state, now)))
+
+
+async def record_deadline(conn: AsyncConnection, ticket_id: Any, due_at: datetime | None, rule_id: str | None,
+                          round_: int) -> None:
+    """The ticket's earliest running SLA deadline, on the projection (if the ticket is there yet) and aside."""
+    values = {"due_at": due_at, "rule_id": rule_id, "round": round_}
+    await conn.execute(pg_insert(ticket_deadlines).values(ticket_id=ticket_id, **values)
+                       .on_conflict_do_update(index_elements=[ticket_deadlines.c.ticket_id], set_=values))
+    await conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(due_at=due_at, due_rule=rule_id))
+
+
+async def apply_known_deadlines(conn: AsyncConnection, ticket_ids: list[Any]) -> None:
+    """Deadlines that arrived before their tickets (new projection rows pick them up)."""
+    d = ticket_deadlines
+    await conn.execute(update(tickets).where(tickets.c.id == d.c.ticket_id, tickets.c.id.in_(ticket_ids))
+                       .values(due_at=d.c.due_at, due_rule=d.c.rule_id))

@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared import limits
 from shared.persistence.tables import platform_tables
 
 metadata = MetaData()
@@ -32,8 +33,8 @@ tickets = Table(
     Column("last_sequence", Integer, nullable=False),
     Column("events_applied", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("department", String(100)),
-    Column("technician", String(100)),
+    Column("department", String(limits.DEPARTMENT)),
+    Column("technician", String(limits.PERSON)),
     Column("channel", String(30)),
     Column("complaint_class", String(20)),
     Column("segment", String(30)),
@@ -41,10 +42,22 @@ tickets = Table(
     Column("product", String(20)),
     Column("area_type", String(20)),
     Column("round", Integer, nullable=False, server_default="1"),
-    Column("due_at", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True)),  # earliest running SLA deadline (sla_monitor's TicketDueChanged)
+    Column("due_rule", String(limits.RULE_ID)),
+    Column("promised_at", DateTime(timezone=True)),  # the due date the dispatcher set by hand, if any
     Column("paused_seconds", Integer, nullable=False, server_default="0"),
     Column("incident_id", Uuid),
     Column("last_event_at", DateTime(timezone=True)),
+)
+
+# The latest TicketDueChanged per ticket, kept even when it arrives before the ticket (another topic, no order).
+ticket_deadlines = Table(
+    "ticket_deadlines",
+    metadata,
+    Column("ticket_id", Uuid, primary_key=True),
+    Column("due_at", DateTime(timezone=True)),
+    Column("rule_id", String(limits.RULE_ID)),
+    Column("round", Integer, nullable=False),
 )
 
 # One row per event of a ticket's stream; (ticket_id, sequence) is unique, so two writers that folded the same
@@ -57,7 +70,7 @@ ticket_events = Table(
     Column("event_id", Uuid, nullable=False, unique=True),
     Column("type", String(60), nullable=False),
     Column("producer", String(40), nullable=False),
-    Column("actor", String(100)),
+    Column("actor", String(limits.PERSON)),
     Column("role", String(20)),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
@@ -69,7 +82,7 @@ incidents = Table(
     "incidents",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("area", String(200), nullable=False),
+    Column("area", String(limits.OUTAGE_AREA), nullable=False),
     Column("area_type", String(20)),
     Column("products", JSONB, nullable=False),
     Column("cause", Text, nullable=False),
@@ -79,6 +92,6 @@ incidents = Table(
     Column("estimated_restore_at", DateTime(timezone=True)),
     Column("restored_at", DateTime(timezone=True)),
     Column("restore_notice_at", DateTime(timezone=True)),
-    Column("declared_by", String(100), nullable=False),
+    Column("declared_by", String(limits.PERSON), nullable=False),
     Column("version", Integer, nullable=False),
 )

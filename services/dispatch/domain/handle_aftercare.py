@@ -22,6 +22,7 @@ from shared.events.lifecycle import (
     CorrectiveActionFiled,
     CustomerChurned,
     DuplicateReportLinked,
+    EscalationComplaintHandled,
     EscalationComplaintReceived,
     EscalationDecided,
     TicketArchived,
@@ -119,14 +120,24 @@ def _escalation_complaint(s: TicketState, cmd: c.RecordEscalationComplaint, at: 
             conduct_violation=cmd.conduct_violation,
             reference=cmd.reference,
             description=cmd.description,
+            responsible_department=cmd.responsible_department or s.department,
         )
     ]
+
+
+def _handle_escalation(s: TicketState, cmd: c.HandleEscalationComplaint, at: datetime) -> list[Payload]:
+    waiting = sorted(set(range(1, s.escalation_complaints + 1)) - s.escalations_handled)
+    nth = cmd.nth if cmd.nth is not None else (waiting[0] if waiting else None)
+    if nth is None or nth not in waiting:
+        raise CommandRefused(s.status, "no such escalation complaint waiting for an answer"
+                             f" (waiting: {', '.join(map(str, waiting)) or 'none'})")
+    return [EscalationComplaintHandled(**act(s, cmd), nth=nth, answer=cmd.answer)]
 
 
 def _churn(s: TicketState, cmd: c.RecordChurn, at: datetime) -> list[Payload]:
     if s.churned:
         raise CommandRefused(s.status, "the customer's churn is already recorded")
-    return [CustomerChurned(**act(s, cmd), reason=cmd.reason)]
+    return [CustomerChurned(**act(s, cmd), reason=cmd.reason, caused_by_complaint=cmd.caused_by_complaint)]
 
 
 def _link_incident(s: TicketState, cmd: c.LinkToIncident, at: datetime) -> list[Payload]:
@@ -158,6 +169,7 @@ AFTERCARE_RULES: dict[type[c.Command], Rule] = {
     c.ArchiveTicket: _archive,
     c.RecordEscalationComplaint: _escalation_complaint,
     c.RecordChurn: _churn,
+    c.HandleEscalationComplaint: _handle_escalation,
     c.LinkToIncident: _link_incident,
     c.AttachCallRecording: _recording,
     c.LinkDuplicateReport: _duplicate,

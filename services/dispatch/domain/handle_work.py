@@ -9,7 +9,7 @@ from typing import Any
 from services.dispatch.domain import commands as c
 from services.dispatch.domain.errors import CommandRefused
 from services.dispatch.domain.rules import is_late, missing_reply_parts, reply_rule
-from services.dispatch.domain.state import TicketState
+from services.dispatch.domain.state import Status, TicketState
 from shared.events.catalog import Payload
 from shared.events.lifecycle import (
     AppointmentBooked,
@@ -19,17 +19,20 @@ from shared.events.lifecycle import (
     Classification,
     ContactEstablished,
     DelayReported,
+    DispatchDeskNotified,
     ReplyIncomplete,
     Resolved,
     ResolvedAtFirstContact,
+    ResultEntered,
     TicketAccepted,
     TicketDispatched,
     TicketPaused,
     TicketReclassified,
     TicketRedispatched,
     TicketResumed,
+    WorkCompleted,
 )
-from shared.events.vocabulary import ComplaintClass, RedispatchReason, TicketKind
+from shared.events.vocabulary import ComplaintClass, MissCause, RedispatchReason, TicketKind
 
 Rule = Callable[[TicketState, Any, datetime], list[Payload]]
 
@@ -111,6 +114,12 @@ def _rebook(s: TicketState, cmd: c.RebookAppointment, at: datetime) -> list[Payl
 
 def _missed(s: TicketState, cmd: c.RecordMissedAppointment, at: datetime) -> list[Payload]:
     appt = s.appointment
+    if s.status is Status.on_site:  # RULEBOOK §9.16: arrived in the window and found nobody
+        if cmd.cause is not MissCause.customer:
+            raise CommandRefused(s.status, "on site, only the customer's no-show (cause customer) can be recorded")
+        if s.visited_window is None:
+            raise CommandRefused(s.status, "a no-show needs an arrival within the agreed appointment window")
+        appt = s.visited_window
     assert appt is not None
     if at < appt.start:
         raise CommandRefused(s.status, f"the window starts {appt.start.isoformat()}; it cannot be missed yet")
@@ -126,7 +135,7 @@ def _arrive(s: TicketState, cmd: c.RecordArrival, at: datetime) -> list[Payload]
     return [ArrivedOnSite(**act(s, cmd), technician=cmd.technician or s.technician, within_window=within)]
 
 
-_CLASSIFIERS = ("kind", "complaint_class", "priority", "segment", "product", "area_type")
+_CLASSIFIERS = ("kind", "complaint_class", "priority", "segment", "product", "area_type", "same_day")
 
 
 def _reclassify(s: TicketState, cmd: c.ReclassifyTicket, at: datetime) -> list[Payload]:
@@ -137,6 +146,9 @@ def _reclassify(s: TicketState, cmd: c.ReclassifyTicket, at: datetime) -> list[P
     kind = changed.get("kind", s.kind)
     if kind is not TicketKind.complaint and "complaint_class" in changed:
         raise CommandRefused(s.status, "a complaint class (NJ-4.1) applies only to complaints")
+    same_day = changed.get("same_day", s.same_day)
+    if same_day is not None and (problem := same_day.problem_with(kind)):  # CT-2.4
+        raise CommandRefused(s.status, problem)
     if "kind" in changed and kind is TicketKind.complaint and s.complaint_class is None:
         changed.setdefault("complaint_class", ComplaintClass.regular)  # NJ-4.1: every complaint has a class
     before = Classification(**{f: getattr(s, f) for f in changed})
@@ -196,6 +208,26 @@ def _resolve(s: TicketState, cmd: c.ResolveTicket, at: datetime) -> list[Payload
     return events
 
 
+def _notify_desk(s: TicketState, cmd: c.NotifyDispatchDesk, at: datetime) -> list[Payload]:
+    if s.kind is not TicketKind.fault:
+        raise CommandRefused(s.status, "the dispatch desk is notified of VIP or mass faults (TT-8.7)")
+    if s.desk_notified:
+        raise CommandRefused(s.status, "the dispatch desk was already notified of this fault")
+    return [DispatchDeskNotified(**act(s, cmd), note=cmd.note)]
+
+
+def _work_completed(s: TicketState, cmd: c.RecordWorkCompleted, at: datetime) -> list[Payload]:
+    if s.work_completed:
+        raise CommandRefused(s.status, "the work on site is already recorded as completed in this round")
+    return [WorkCompleted(**act(s, cmd), technician=cmd.technician or s.technician, note=cmd.note)]
+
+
+def _enter_result(s: TicketState, cmd: c.EnterResult, at: datetime) -> list[Payload]:
+    if s.result_entered:
+        raise CommandRefused(s.status, "the result of this round's work is already entered")
+    return [ResultEntered(**act(s, cmd), result=cmd.result)]
+
+
 def _first_contact(s: TicketState, cmd: c.ResolveAtFirstContact, at: datetime) -> list[Payload]:
     return [ResolvedAtFirstContact(**act(s, cmd), solution=cmd.solution)]
 
@@ -215,4 +247,7 @@ WORK_RULES: dict[type[c.Command], Rule] = {
     c.ReportDelay: _delay,
     c.ResolveTicket: _resolve,
     c.ResolveAtFirstContact: _first_contact,
+    c.NotifyDispatchDesk: _notify_desk,
+    c.RecordWorkCompleted: _work_completed,
+    c.EnterResult: _enter_result,
 }

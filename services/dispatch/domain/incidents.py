@@ -6,10 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.events.lifecycle import OutageDeclared, OutageRestored
+from shared import limits
 from shared.events.vocabulary import AreaType, Product, Role
+from shared.inputs import Instant, Line, Text
 
 
 class IncidentRefused(Exception):
@@ -25,22 +27,24 @@ class DeclareOutage(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    area: str = Field(min_length=1, max_length=200)
+    area: Line(limits.OUTAGE_AREA)
     area_type: AreaType | None = None
     products: tuple[Product, ...] = ()
-    cause: str = Field(min_length=1, max_length=2000)
-    planned: bool = False
-    notice_at: AwareDatetime | None = Field(None, description="Defaults to now")
-    starts_at: AwareDatetime
-    estimated_restore_at: AwareDatetime | None = None
+    cause: Text(limits.FREE_TEXT)
+    planned: StrictBool = False
+    notice_at: Instant | None = Field(None, description="Defaults to now")
+    starts_at: Instant
+    estimated_restore_at: Instant | None = None
+    publishing_department: Line(limits.DEPARTMENT) | None = Field(
+        None, description="Department publishing the notice; pays for a late or wrong one (TT-8.6, NJ-4.3.2c)")
 
 
 class RestoreOutage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    restored_at: AwareDatetime | None = Field(None, description="Defaults to now")
-    notice_at: AwareDatetime | None = Field(None, description="Restore notice to customer service; defaults to now")
-    note: str | None = Field(None, max_length=2000)
+    restored_at: Instant | None = Field(None, description="Defaults to now")
+    notice_at: Instant | None = Field(None, description="Restore notice to customer service; defaults to now")
+    note: Text(limits.FREE_TEXT) | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def declare(cmd: DeclareOutage, incident_id: uuid.UUID, actor: str, role: Role, 
     return OutageDeclared(
         incident_id=incident_id, actor=actor, role=role, area=cmd.area, area_type=cmd.area_type,
         products=cmd.products, cause=cmd.cause, planned=cmd.planned, notice_at=notice, starts_at=cmd.starts_at,
-        estimated_restore_at=cmd.estimated_restore_at,
+        estimated_restore_at=cmd.estimated_restore_at, publishing_department=cmd.publishing_department,
     )
 
 

@@ -21,11 +21,14 @@ from shared.events.lifecycle import (
     CorrectiveActionFiled,
     CustomerChurned,
     DelayReported,
+    DispatchDeskNotified,
     DuplicateReportLinked,
+    EscalationComplaintHandled,
     EscalationComplaintReceived,
     EscalationDecided,
     Resolved,
     ResolvedAtFirstContact,
+    ResultEntered,
     TicketAccepted,
     TicketArchived,
     TicketDispatched,
@@ -36,6 +39,7 @@ from shared.events.lifecycle import (
     TicketRedispatched,
     TicketReopened,
     TicketResumed,
+    WorkCompleted,
 )
 from shared.events.vocabulary import (
     AreaType,
@@ -43,6 +47,7 @@ from shared.events.vocabulary import (
     ComplaintClass,
     Priority,
     Product,
+    SameDay,
     Segment,
     TicketKind,
 )
@@ -68,6 +73,7 @@ def created(e: TicketCreated, at: datetime) -> TicketState:
         segment=_enum(Segment, getattr(e, "segment", None)),
         product=_enum(Product, getattr(e, "product", None)),
         area_type=_enum(AreaType, getattr(e, "area_type", None)),
+        same_day=_enum(SameDay, getattr(e, "same_day", None)),
         account=e.customer.account,
         address=e.customer.address,
     )
@@ -133,14 +139,16 @@ def _(e: AppointmentRebooked, s: TicketState, at: datetime) -> TicketState:
 @mutate.register
 def _(e: AppointmentMissed, s: TicketState, at: datetime) -> TicketState:
     return replace(
-        s, status=Status.contact_established, appointment=None, missed_appointments=s.missed_appointments + 1
+        s, status=Status.contact_established, appointment=None, missed_appointments=s.missed_appointments + 1,
+        arrived=False, visited_window=None,
     )
 
 
 @mutate.register
 def _(e: ArrivedOnSite, s: TicketState, at: datetime) -> TicketState:
     return replace(
-        s, status=Status.on_site, arrived=True, appointment=None, technician=e.technician or s.technician
+        s, status=Status.on_site, arrived=True, appointment=None, technician=e.technician or s.technician,
+        visited_window=s.appointment if e.within_window else None,
     )
 
 
@@ -204,6 +212,9 @@ def _(e: TicketReopened, s: TicketState, at: datetime) -> TicketState:
         due_at=None,
         appointment=None,
         arrived=False,
+        visited_window=None,
+        work_completed=False,
+        result_entered=False,
         paused_seconds=0,
         delay_reported=False,
         resolved_at=None,
@@ -255,3 +266,23 @@ def _(e: ResolvedAtFirstContact, s: TicketState, at: datetime) -> TicketState:
 @mutate.register
 def _(e: CallRecordingAttached, s: TicketState, at: datetime) -> TicketState:
     return replace(s, recordings=(*s.recordings, e.recording_ref))
+
+
+@mutate.register
+def _(e: DispatchDeskNotified, s: TicketState, at: datetime) -> TicketState:
+    return replace(s, desk_notified=True)
+
+
+@mutate.register
+def _(e: WorkCompleted, s: TicketState, at: datetime) -> TicketState:
+    return replace(s, work_completed=True, technician=e.technician or s.technician)
+
+
+@mutate.register
+def _(e: ResultEntered, s: TicketState, at: datetime) -> TicketState:
+    return replace(s, result_entered=True)
+
+
+@mutate.register
+def _(e: EscalationComplaintHandled, s: TicketState, at: datetime) -> TicketState:
+    return replace(s, escalations_handled=s.escalations_handled | {e.nth})

@@ -14,6 +14,7 @@ from shared.events.vocabulary import (
     PauseReason,
     Priority,
     Product,
+    SameDay,
     Segment,
     TicketKind,
 )
@@ -82,6 +83,7 @@ class TicketState:
     segment: Segment | None = None
     product: Product | None = None
     area_type: AreaType | None = None
+    same_day: SameDay | None = None
     account: str | None = None
     address: str | None = None
     department: str | None = None
@@ -91,6 +93,10 @@ class TicketState:
     appointment: Appointment | None = None
     missed_appointments: int = 0
     arrived: bool = False
+    visited_window: Appointment | None = None  # the window the technician arrived in (no-show, §9.16)
+    desk_notified: bool = False
+    work_completed: bool = False
+    result_entered: bool = False
     paused_from: Status | None = None
     paused_at: datetime | None = None
     pause_reason: PauseReason | None = None
@@ -103,6 +109,7 @@ class TicketState:
     callbacks_unreached: int = 0
     escalated: bool = False
     escalation_complaints: int = 0
+    escalations_handled: frozenset[int] = frozenset()
     churned: bool = False
     incident_id: uuid.UUID | None = None
     recordings: tuple[str, ...] = ()

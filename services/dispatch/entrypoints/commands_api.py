@@ -3,22 +3,20 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, create_model
 
 from services.dispatch.domain import commands as c
 from services.dispatch.service_layer.tickets import execute
 from shared.http.acting import FieldTimeDep, acting_role
 from shared.http.auth import Principal, Role, require
-from shared.http.idempotency import StoredResponse, request_fingerprint, run_idempotent
+from shared.http.edge import error_responses
+from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["ticket commands"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                                 description="Retries with the same key return the first result")]
-MAX_TEXT = 4000  # free-text limit at the HTTP edge (commands.Text)
 FIELD = (Role.HANDLER, Role.TECHNICIAN)
 DESK = (Role.DISPATCHER, Role.SUPERVISOR)
 CARE = (Role.AGENT, Role.SUPERVISOR)
@@ -28,11 +26,16 @@ ROUTES: tuple[tuple[str, type[c.Command], tuple[Role, ...], str], ...] = (
     ("dispatch", c.DispatchTicket, DESK, "派单: dispatch to a department, optionally a technician"),
     ("redispatch", c.RedispatchTicket, DESK, "Re-dispatch with a reason (wrong-* reasons are TT-8.10)"),
     ("accept", c.AcceptTicket, (*FIELD, Role.DISPATCHER), "The responsible department accepts"),
+    ("desk-notifications", c.NotifyDispatchDesk, (Role.AGENT, *DESK),
+     "TT-8.7: the dispatch desk was notified of a VIP or mass fault"),
     ("contact", c.EstablishContact, FIELD, "联系用户: customer reached (TT-9.2)"),
     ("appointments", c.BookAppointment, FIELD, "预约: book a visit window"),
     ("appointments/rebook", c.RebookAppointment, FIELD, "改约: rebook with the customer's consent"),
-    ("appointments/missed", c.RecordMissedAppointment, FIELD, "失约: appointment missed (staff cause: TT-9.11)"),
+    ("appointments/missed", c.RecordMissedAppointment, FIELD,
+     "失约: appointment missed (staff cause: TT-9.11); on site, the customer's no-show (§9.16)"),
     ("arrival", c.RecordArrival, FIELD, "Arrived on site"),
+    ("work-completed", c.RecordWorkCompleted, FIELD, "GX-5.1.4: the work on site is finished"),
+    ("results", c.EnterResult, (*FIELD, Role.DISPATCHER), "GX-5.1.4: the work's result entered in the system"),
     ("reclassify", c.ReclassifyTicket, (Role.AGENT, *DESK), "Change kind, priority, segment, product or area"),
     ("pause", c.PauseTicket, (*FIELD, Role.DISPATCHER), "Pause for a customer-caused wait (RULEBOOK §4)"),
     ("resume", c.ResumeTicket, (*FIELD, Role.DISPATCHER), "Resume after a customer-caused wait"),
@@ -43,20 +46,17 @@ ROUTES: tuple[tuple[str, type[c.Command], tuple[Role, ...], str], ...] = (
     ("escalation-decision", c.DecideEscalation, (Role.DEPUTY_GM,), "The deputy GM's final answer (NJ-4.2.3)"),
     ("archive", c.ArchiveTicket, CARE, "消记归档: archive after callback or an allowed exemption"),
     ("escalation-complaints", c.RecordEscalationComplaint, CARE, "越级投诉 received (TT-9bis)"),
+    ("escalation-complaints/answers", c.HandleEscalationComplaint, (*CARE, Role.HANDLER),
+     "TT-9bis.14: an escalation complaint answered (within 24 h)"),
     ("churn", c.RecordChurn, CARE, "离网: the customer left"),
     ("recordings", c.AttachCallRecording, (Role.IVR, Role.AGENT), "Attach a call recording (CT-3.3.1)"),
 )
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Lengths, formats and control characters are the command's own field types (shared/inputs.py)."""
 
-    @field_validator("*")
-    @classmethod
-    def _limit_text(cls, value: Any) -> Any:
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            raise ValueError(f"at most {MAX_TEXT} characters")
-        return value
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 def body_model(command: type[c.Command]) -> type[BaseModel]:
@@ -91,7 +91,8 @@ def _register(path: str, command: type[c.Command], roles: tuple[Role, ...], summ
         return JSONResponse(response.body, status_code=response.status_code, headers=headers)
 
     endpoint.__name__ = f"post_{path.replace('/', '_').replace('-', '_')}"
-    router.add_api_route(f"/tickets/{{ticket_id}}/{path}", endpoint, methods=["POST"], summary=summary)
+    router.add_api_route(f"/tickets/{{ticket_id}}/{path}", endpoint, methods=["POST"], summary=summary,
+                         responses=error_responses(409))
 
 
 for _route in ROUTES:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,12 +14,12 @@ from services.dispatch.domain.incidents import DeclareOutage, RestoreOutage
 from services.dispatch.service_layer import incidents
 from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
-from shared.http.idempotency import StoredResponse, request_fingerprint, run_idempotent
+from shared.http.edge import error_responses
+from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep, ServiceRuntime
 
 router = APIRouter(tags=["incidents"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 Operator = Annotated[Principal, Depends(require(Role.DISPATCHER, Role.SUPERVISOR, Role.OPS))]
 Linker = Annotated[Principal, Depends(require(Role.DISPATCHER, Role.SUPERVISOR, Role.OPS, Role.AGENT))]
 
@@ -49,14 +49,16 @@ async def declare(body: DeclareOutage, rt: RuntimeDep, principal: Operator,
                       lambda uow: incidents.declare_outage(uow, body, principal))
 
 
-@router.post("/incidents/{incident_id}/restore", summary="The outage is over (OutageRestored)")
+@router.post("/incidents/{incident_id}/restore", summary="The outage is over (OutageRestored)",
+             responses=error_responses(409))
 async def restore(incident_id: uuid.UUID, body: RestoreOutage, rt: RuntimeDep, principal: Operator,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(rt, principal, idempotency_key, f"/incidents/{incident_id}/restore", body, 200,
                       lambda uow: incidents.restore_outage(uow, incident_id, body, principal))
 
 
-@router.post("/incidents/{incident_id}/tickets", summary="Link tickets to the mass incident (all or nothing)")
+@router.post("/incidents/{incident_id}/tickets", summary="Link tickets to the mass incident (all or nothing)",
+             responses=error_responses(409))
 async def link(incident_id: uuid.UUID, body: LinkTickets, rt: RuntimeDep, principal: Linker,
                field_time: FieldTimeDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return await _run(rt, principal, idempotency_key, f"/incidents/{incident_id}/tickets", body, 200,

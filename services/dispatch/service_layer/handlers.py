@@ -17,6 +17,13 @@ async def on_tickets_created(uow: UnitOfWork, events: list[Envelope]) -> None:
     """New streams: TicketCreated is each one's first event (applied a run at a time: two statements per run)."""
     await store.create_projections(uow.conn, [(fold([e]), e) for e in events], uow.now())
     await store.start_streams(uow.conn, events)
+    await store.apply_known_deadlines(uow.conn, [e.ticket_id for e in events])
+
+
+async def on_due_changed(uow: UnitOfWork, event: Envelope) -> None:
+    """sla_monitor moved the ticket's earliest running deadline: `due_at` and the overdue filter follow it."""
+    due = event.payload
+    await store.record_deadline(uow.conn, due.ticket_id, due.due_at, due.rule_id, due.round)
 
 
 async def on_intake_fact(uow: UnitOfWork, event: Envelope) -> None:
@@ -32,5 +39,6 @@ async def on_intake_fact(uow: UnitOfWork, event: Envelope) -> None:
 
 EVENT_HANDLERS: dict[str, Handler] = {
     "TicketCreated": on_tickets_created,
+    "TicketDueChanged": on_due_changed,
     **{name: on_intake_fact for name in INTAKE_FACTS},
 }

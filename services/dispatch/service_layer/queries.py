@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy import Select, and_, func, literal, select, tuple_
 
 from services.dispatch.adapters.tables import ticket_events, tickets
+from services.dispatch.domain.backdating import backdating
 from services.dispatch.domain.state import IN_HANDLING, Status
 from shared.http.errors import DomainError
 from shared.messaging.unit_of_work import UnitOfWork
@@ -29,6 +30,19 @@ class TicketFilter:
     segment: str | None = None
     incident: uuid.UUID | None = None
     overdue: bool | None = None
+    number: str | None = None
+    phone: str | None = None
+    account: str | None = None
+
+
+def phone_key(column: Any) -> Any:
+    """Digits only: a phone matches however it was spelled (027-8888 6666, 02788886666)."""
+    return func.regexp_replace(column, "[^0-9]", "", "g")
+
+
+def account_key(column: Any) -> Any:
+    """Accounts compare without case, blanks or dashes."""
+    return func.upper(func.regexp_replace(column, "[^[:alnum:]]", "", "g"))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -42,12 +56,13 @@ def summary(row: Any) -> dict[str, Any]:
         "channel": row["channel"], "complaint_class": row["complaint_class"], "segment": row["segment"],
         "priority": row["priority"], "product": row["product"], "area_type": row["area_type"],
         "incident_id": str(row["incident_id"]) if row["incident_id"] else None,
-        "received_at": _iso(row["received_at"]), "due_at": _iso(row["due_at"]),
+        "received_at": _iso(row["received_at"]), "due_at": _iso(row["due_at"]), "due_rule": row["due_rule"],
+        "promised_at": _iso(row["promised_at"]),
         "last_event_at": _iso(row["last_event_at"]),
     }
 
 
-async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict[str, Any]:
+async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, flag_after: timedelta) -> dict[str, Any]:
     row = (await uow.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
     if row is None:
         raise DomainError(404, f"ticket {ticket_id} not known to dispatch (yet)")
@@ -57,6 +72,7 @@ async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict[str, Any]:
     timeline = [{"sequence": e["sequence"], "event_id": str(e["event_id"]), "type": e["type"],
                  "actor": e["actor"], "role": e["role"], "producer": e["producer"],
                  "occurred_at": _iso(e["occurred_at"]), "recorded_at": _iso(e["recorded_at"]),
+                 "backdated": backdating(e["occurred_at"], e["recorded_at"], flag_after),
                  "payload": e["envelope"]["payload"]} for e in events]
     return summary(row) | {
         "customer": row["customer"], "description": row["description"], "last_sequence": row["last_sequence"],
@@ -65,8 +81,8 @@ async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict[str, Any]:
 
 
 def _overdue(now: datetime):
-    deadline = tickets.c.due_at + func.make_interval(0, 0, 0, 0, 0, 0, tickets.c.paused_seconds)
-    return and_(tickets.c.due_at.is_not(None), tickets.c.state.in_(WORKING), deadline < now)
+    # due_at is an SLA deadline: customer pauses are already in it
+    return and_(tickets.c.due_at.is_not(None), tickets.c.state.in_(WORKING), tickets.c.due_at < now)
 
 
 def _filtered(f: TicketFilter, now: datetime) -> Select:
@@ -77,6 +93,12 @@ def _filtered(f: TicketFilter, now: datetime) -> Select:
             query = query.where(tickets.c[column] == value)
     if f.overdue is not None:
         query = query.where(_overdue(now) if f.overdue else ~_overdue(now))
+    if f.number is not None:
+        query = query.where(tickets.c.number == f.number)
+    if f.phone is not None:
+        query = query.where(phone_key(tickets.c.customer["phone"].astext) == phone_key(literal(f.phone)))
+    if f.account is not None:
+        query = query.where(account_key(tickets.c.customer["account"].astext) == account_key(literal(f.account)))
     return query
 
 
@@ -87,7 +109,10 @@ def encode_cursor(received_at: datetime, ticket_id: uuid.UUID) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         at, ticket_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(at), uuid.UUID(ticket_id)
+        received_at = datetime.fromisoformat(at)
+        if received_at.tzinfo is None:
+            raise ValueError("naive")
+        return received_at, uuid.UUID(ticket_id)
     except ValueError:
         raise DomainError(422, "invalid cursor", fields=[{"field": "cursor", "in": "query", "rule": "cursor",
                                                           "message": "use next_cursor from the previous page"}]) from None
@@ -123,5 +148,25 @@ async def work_in_hand(uow: UnitOfWork, *, department: str | None = None,
 
 
 def _is_overdue(row: Any, now: datetime) -> bool:
-    due = row["due_at"]
-    return due is not None and due + timedelta(seconds=row["paused_seconds"]) < now
+    return row["due_at"] is not None and row["due_at"] < now
+
+
+async def backdated_acts(uow: UnitOfWork, flag_after: timedelta, since: datetime | None, limit: int,
+                         before_sequence: tuple[datetime, int] | None = None) -> list[dict[str, Any]]:
+    """RULEBOOK §9.13 audit list: acts recorded more than `flag_after` after their field time, newest first."""
+    e, t = ticket_events, tickets
+    query = (
+        select(e.c.ticket_id, e.c.sequence, e.c.event_id, e.c.type, e.c.actor, e.c.role, e.c.occurred_at,
+               e.c.recorded_at, t.c.number)
+        .join(t, t.c.id == e.c.ticket_id)
+        .where(e.c.recorded_at - e.c.occurred_at > flag_after)
+        .order_by(e.c.recorded_at.desc(), e.c.event_id)
+        .limit(limit)
+    )
+    if since is not None:
+        query = query.where(e.c.recorded_at >= since)
+    rows = (await uow.conn.execute(query)).mappings().all()
+    return [{"ticket_id": str(r["ticket_id"]), "number": r["number"], "sequence": r["sequence"],
+             "event_id": str(r["event_id"]), "type": r["type"], "actor": r["actor"], "role": r["role"],
+             "occurred_at": _iso(r["occurred_at"]), "recorded_at": _iso(r["recorded_at"]),
+             "backdated": backdating(r["occurred_at"], r["recorded_at"], flag_after)} for r in rows]

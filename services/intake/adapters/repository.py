@@ -61,6 +61,16 @@ async def read_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> dict[str, 
     return dict(row) if row else None
 
 
+async def find_tickets(conn: AsyncConnection, *, number: str | None, phone_key: str | None,
+                       account_key: str | None, limit: int) -> list[dict[str, Any]]:
+    query = select(tickets).order_by(tickets.c.recorded_at.desc(), tickets.c.id).limit(limit)
+    for column, value in ((tickets.c.number, number), (tickets.c.phone_key, phone_key),
+                          (tickets.c.account_key, account_key)):
+        if value is not None:
+            query = query.where(column == value)
+    return [dict(row) for row in (await conn.execute(query)).mappings().all()]
+
+
 async def active_incidents(conn: AsyncConnection) -> list[ActiveIncident]:
     rows = (await conn.execute(select(incidents).where(incidents.c.restored_at.is_(None)))).mappings().all()
     return [ActiveIncident(r["id"], r["area"], r["cause"], r["planned"], tuple(Product(p) for p in r["products"]),

@@ -3,6 +3,7 @@
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, Sequence, String, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared import limits
 from shared.persistence.tables import platform_tables
 
 metadata = MetaData()
@@ -17,23 +18,24 @@ tickets = Table(
     Column("id", Uuid, primary_key=True),
     Column("number", String(40), nullable=False, unique=True),
     Column("kind", String(20), nullable=False),
-    Column("customer_name", String(100), nullable=False),
-    Column("phone", String(40), nullable=False),
-    Column("address", String(300), nullable=False),
-    Column("account", String(40), nullable=False),
+    Column("customer_name", String(limits.CUSTOMER_NAME), nullable=False),
+    Column("phone", String(limits.PHONE), nullable=False),
+    Column("address", String(limits.ADDRESS), nullable=False),
+    Column("account", String(limits.ACCOUNT), nullable=False),
     Column("description", Text, nullable=False),
-    Column("created_by", String(100), nullable=False),
+    Column("created_by", String(limits.PERSON), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("channel", String(30)),
-    Column("authority", String(100)),
+    Column("authority", String(limits.AUTHORITY)),
     Column("complaint_class", String(20)),
     Column("segment", String(30)),
     Column("area_type", String(20)),
-    Column("area", String(100)),
+    Column("area", String(limits.TICKET_AREA)),
     Column("product", String(20)),
     Column("priority", String(10)),
     Column("account_key", String(40)),
+    Column("phone_key", String(limits.PHONE)),  # digits only, for lookups by phone
     Column("address_key", String(300)),
     Column("incident_id", Uuid),
     Column("status", String(30), nullable=False, server_default="received"),
@@ -45,7 +47,7 @@ incidents = Table(
     "incidents",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("area", String(200), nullable=False),
+    Column("area", String(limits.OUTAGE_AREA), nullable=False),
     Column("cause", Text, nullable=False),
     Column("planned", Boolean, nullable=False),
     Column("products", JSONB, nullable=False),

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from shared.events.vocabulary import AreaType, Channel, ComplaintClass, Priority, Product, Segment, TicketKind
+from services.intake.domain.validation import DEFAULT_LIMITS as LIMITS
+from shared import limits
+
+from shared.events.vocabulary import (
+    AreaType,
+    Channel,
+    ComplaintClass,
+    Priority,
+    Product,
+    SameDay,
+    Segment,
+    TicketKind,
+)
+from shared.inputs import Instant, Line, Text
 
 TT_8_11 = {"rule": "TT-8.11"}
 
@@ -17,11 +29,11 @@ class CustomerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(json_schema_extra=TT_8_11)
-    phone: str = Field(json_schema_extra=TT_8_11,
+    name: Line(LIMITS.max_name) = Field(json_schema_extra=TT_8_11)
+    phone: Line(LIMITS.max_phone) = Field(json_schema_extra=TT_8_11,
                        description="Contact phone: mobile 1xxxxxxxxxx, or landline with area code (027-88886666)")
-    address: str = Field(json_schema_extra=TT_8_11)
-    account: str = Field(json_schema_extra=TT_8_11, description="Account or service number")
+    address: Line(LIMITS.max_address) = Field(json_schema_extra=TT_8_11)
+    account: Line(LIMITS.max_account) = Field(json_schema_extra=TT_8_11, description="Account or service number")
 
 
 class LogTicket(BaseModel):
@@ -31,21 +43,24 @@ class LogTicket(BaseModel):
 
     customer: CustomerIn = Field(json_schema_extra=TT_8_11)
     kind: TicketKind
-    description: str = Field(json_schema_extra=TT_8_11)
+    description: Text(LIMITS.max_description) = Field(json_schema_extra=TT_8_11)
     channel: Channel = Channel.hotline
-    authority: str | None = Field(None, max_length=100, description="Forwarding authority (forwarded-by-authority)")
+    authority: Line(limits.AUTHORITY) | None = Field(None, description="Forwarding authority (forwarded-by-authority)")
     complaint_class: ComplaintClass | None = Field(None, description="NJ-4.1; complaints default to regular")
     segment: Segment = Segment.public
     area_type: AreaType | None = None
-    area: str | None = Field(None, max_length=100, description="Service area (district/grid) for outage matching")
+    area: Line(limits.TICKET_AREA) | None = Field(None, description="Service area (district/grid) for outage matching")
     product: Product | None = None
     priority: Priority = Priority.normal
-    recording_ref: str | None = Field(None, min_length=1, max_length=200, description="CT-3.3.1 call recording")
-    first_contact_solution: str | None = Field(
-        None, min_length=1, max_length=2000, description="Solved on the call (一次解决): closes without dispatch")
+    recording_ref: Line(limits.REFERENCE) | None = Field(None, description="CT-3.3.1 call recording")
+    first_contact_solution: Text(limits.FREE_TEXT) | None = Field(
+        None, description="Solved on the call (一次解决): closes without dispatch")
     incident_id: uuid.UUID | None = Field(None, description="Link to a declared outage the caller is affected by")
-    duplicate_override: bool = Field(False, description="GX-5.3.1 override: a new ticket even if one is open")
-    occurred_at: AwareDatetime | None = Field(
+    duplicate_override: StrictBool = Field(False, description="GX-5.3.1 override: a new ticket even if one is open")
+    same_day: SameDay | None = Field(
+        None, description="CT-2.4: `requested` (install: the customer wants same-day service) or `declined` "
+        "(fault: the customer declined same-day repair; RULEBOOK §9.12)")
+    occurred_at: Instant | None = Field(
         default=None, description="When the call happened, if earlier than now (field time)"
     )
 
@@ -57,6 +72,8 @@ def cross_field_problems(cmd: LogTicket) -> list[tuple[str, str, str]]:
         problems.append(("authority", "intake-channel", "a forwarded request names the forwarding authority"))
     if cmd.complaint_class is not None and cmd.kind is not TicketKind.complaint:
         problems.append(("complaint_class", "NJ-4.1", "a complaint class applies only to complaints"))
+    if cmd.same_day is not None and (problem := cmd.same_day.problem_with(cmd.kind)):
+        problems.append(("same_day", "CT-2.4", problem))
     if cmd.first_contact_solution and cmd.incident_id:
         problems.append(("first_contact_solution", "intake-first-contact",
                          "a ticket linked to an outage is not solved on the call"))
@@ -67,10 +84,4 @@ def complaint_class_of(cmd: LogTicket) -> ComplaintClass | None:
     """NJ-4.1: every complaint has a class; regular unless said otherwise."""
     if cmd.kind is TicketKind.complaint:
         return cmd.complaint_class or ComplaintClass.regular
-    return None
-
-
-def field_time_problem(occurred_at: datetime, now: datetime) -> str | None:
-    if occurred_at > now:
-        return "occurred_at is in the future"
     return None

@@ -6,20 +6,21 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.intake.domain.intake import LogTicket
+from services.intake.domain.numbering import InvalidTicketNumber, parse_ticket_number
 from services.intake.service_layer import handlers
 from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.errors import DomainError
-from shared.http.idempotency import request_fingerprint, run_idempotent
+from shared.http.idempotency import IdempotencyKey, request_fingerprint, run_idempotent
+from shared import limits
+from shared.inputs import Line
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["tickets"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                                 description="Retries with the same key return the first result")]
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
@@ -47,6 +48,7 @@ async def _json(request: Request) -> Any:
 
 
 @router.post("/tickets", status_code=201, openapi_extra=_BODY_DOC,
+             responses={200: {"description": "Repeats an open fault ticket (GX-5.3.1): that ticket"}},
              summary="Log a ticket (IVR or agent); 200 when it repeats an open fault ticket (GX-5.3.1)")
 async def create_ticket(
     request: Request,
@@ -73,3 +75,30 @@ async def read_ticket(
 ) -> dict:
     async with rt.new_uow() as uow:
         return await handlers.get_ticket(uow, ticket_id)
+
+
+_LOOKUP = ("number", "phone", "account")
+
+
+@router.get("/tickets", summary="Find tickets by number, phone or account (every given one must match), newest first")
+async def find_tickets(
+    rt: RuntimeDep,
+    _: Annotated[Principal, Depends(require(Role.IVR, Role.AGENT, Role.SUPERVISOR, Role.OPS))],
+    number: Annotated[Line(40) | None, Query(description="Ticket number, e.g. 2026-KF-000123")] = None,
+    phone: Annotated[Line(limits.PHONE) | None, Query(description="Contact phone, any spelling")] = None,
+    account: Annotated[Line(limits.ACCOUNT) | None, Query(description="Account or service number")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    if number is None and phone is None and account is None:
+        raise DomainError(422, "give number, phone or account", fields=[
+            {"field": name, "in": "query", "rule": "lookup", "message": "one of number, phone, account is needed"}
+            for name in _LOOKUP])
+    if number is not None:
+        try:
+            number = str(parse_ticket_number(number))
+        except InvalidTicketNumber as exc:
+            raise DomainError(422, str(exc), fields=[
+                {"field": "number", "in": "query", "rule": "NJ-numbering", "message": str(exc)}]) from None
+    async with rt.new_uow() as uow:
+        found = await handlers.find_tickets(uow, number=number, phone=phone, account=account, limit=limit)
+    return {"items": found}

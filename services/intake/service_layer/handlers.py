@@ -19,6 +19,7 @@ from services.intake.domain.duplicates import (
 )
 from services.intake.domain.intake import LogTicket, complaint_class_of
 from services.intake.domain.numbering import number_for
+from services.intake.domain.phones import normalize_phone
 from services.intake.domain.outages import ActiveIncident, affecting
 from services.intake.domain.request import parse_log_ticket
 from services.intake.service_layer.events import creation_events, repeat_report_events
@@ -106,6 +107,7 @@ async def _create(uow: UnitOfWork, cmd: LogTicket, principal: Principal, occurre
         "complaint_class": _value(complaint_class_of(cmd)), "segment": cmd.segment.value,
         "area_type": _value(cmd.area_type), "area": cmd.area, "product": _value(cmd.product),
         "priority": cmd.priority.value, "account_key": account_key, "address_key": address_key,
+        "phone_key": normalize_phone(c.phone),
         "incident_id": cmd.incident_id, "status": state, "last_sequence": len(events),
     })
     envelopes = _publish(uow, events, ticket_id, 1, occurred, now)
@@ -131,6 +133,18 @@ async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict[str, Any]:
     row = await repo.read_ticket(uow.conn, ticket_id)
     if row is None:
         raise DomainError(404, f"ticket {ticket_id} not found")
+    return ticket_view(row)
+
+
+async def find_tickets(uow: UnitOfWork, *, number: str | None, phone: str | None, account: str | None,
+                       limit: int) -> list[dict[str, Any]]:
+    """Tickets by number, phone or account (every given one must match), newest first."""
+    rows = await repo.find_tickets(uow.conn, number=number, phone_key=phone and normalize_phone(phone),
+                                   account_key=account and normalize_account(account), limit=limit)
+    return [ticket_view(row) for row in rows]
+
+
+def ticket_view(row: Any) -> dict[str, Any]:
     return {
         "ticket_id": str(row["id"]), "number": row["number"], "kind": row["kind"], "state": row["status"],
         "customer": {"name": row["customer_name"], "phone": row["phone"], "address": row["address"],

@@ -106,14 +106,16 @@ async def load_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> TicketCont
         return TicketContext()
     marks = {k: datetime.fromisoformat(v) for k, v in row["marks"].items()}
     return TicketContext(attrs=row["attrs"], round=row["round"], department=row["department"],
-                         person=row["person"], marks=marks, appointment_end=row["appointment_end"])
+                         person=row["person"], marks=marks, appointment_end=row["appointment_end"],
+                         promised_due=row["promised_due"], due_at=row["due_at"], due_rule=row["due_rule"])
 
 
 async def save_ticket(conn: AsyncConnection, ticket_id: uuid.UUID, ctx: TicketContext) -> None:
     """Upsert the ticket's context."""
     values = {"attrs": ctx.attrs, "round": ctx.round, "department": ctx.department, "person": ctx.person,
               "marks": {k: v.isoformat() for k, v in ctx.marks.items()},
-              "appointment_end": ctx.appointment_end}
+              "appointment_end": ctx.appointment_end, "promised_due": ctx.promised_due, "due_at": ctx.due_at,
+              "due_rule": ctx.due_rule}
     await conn.execute(insert(sla_tickets).values(ticket_id=ticket_id, **values)
                        .on_conflict_do_update(index_elements=[sla_tickets.c.ticket_id], set_=values))
 

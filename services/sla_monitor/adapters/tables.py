@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared import limits
 from shared.observed import ObservedTables
 from shared.persistence.tables import platform_tables
 
@@ -35,10 +36,13 @@ sla_tickets = Table(
     Column("ticket_id", Uuid, primary_key=True),
     Column("attrs", JSONB, nullable=False),
     Column("round", Integer, nullable=False),
-    Column("department", String(100)),
-    Column("person", String(100)),
+    Column("department", String(limits.DEPARTMENT)),
+    Column("person", String(limits.PERSON)),
     Column("marks", JSONB, nullable=False, comment="start event type -> occurred_at of the current round"),
     Column("appointment_end", DateTime(timezone=True), comment="end of the agreed visit window (CT-2.4.1)"),
+    Column("promised_due", DateTime(timezone=True), comment="the due date the dispatcher set by hand"),
+    Column("due_at", DateTime(timezone=True), comment="earliest open deadline, as last published"),
+    Column("due_rule", String(limits.RULE_ID)),
 )
 
 # One row per (ticket, rule family, round): RULEBOOK §4 timers, fired by the scanner when `due_at` passes.
@@ -48,7 +52,7 @@ sla_timers = Table(
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("ticket_id", Uuid, nullable=False),
     Column("family", String(80), nullable=False),
-    Column("rule_id", String(80), nullable=False),
+    Column("rule_id", String(limits.RULE_ID), nullable=False),
     Column("round", Integer, nullable=False),
     Column("start_event", String(60), nullable=False),
     Column("status", String(12), nullable=False, comment="open | met | late | cancelled"),
@@ -63,8 +67,8 @@ sla_timers = Table(
     Column("consumed_seconds", BigInteger, comment="allowance consumed at switched_at"),
     Column("provisional", Boolean, nullable=False),
     Column("calendar", String(40), nullable=False),
-    Column("department", String(100)),
-    Column("person", String(100)),
+    Column("department", String(limits.DEPARTMENT)),
+    Column("person", String(limits.PERSON)),
     Column("warned_at", DateTime(timezone=True)),
     Column("breached_at", DateTime(timezone=True)),
     Column("breach_event_id", Uuid),

@@ -24,6 +24,7 @@ from shared.policy.schema import (
     Deadline,
     ElapsedDeadline,
     InWindowDeadline,
+    PromisedDeadline,
     WorkingDaysDeadline,
     hhmm_minutes,
     window_minutes,
@@ -159,9 +160,9 @@ def base_deadline(
         if spec.after_hours is None:
             raise ValueError(f"started at/after {spec.before} and the rule has no after_hours branch")
         return start + timedelta(hours=spec.after_hours), "after"  # natural hours (CT-2.4.2)
-    if isinstance(spec, AppointmentDeadline):
+    if isinstance(spec, AppointmentDeadline | PromisedDeadline):  # a given instant: the window's end, the promise
         if appointment_end is None:
-            raise ValueError("appointment deadline needs appointment_end (CT-2.4.1, §9.12)")
+            raise ValueError(f"{spec.type} deadline needs its end (CT-2.4.1, §9.12; the promised due date)")
         return appointment_end, None
     raise ValueError("ahead_of is a notice check, not a running timer; use notice_deadline")
 

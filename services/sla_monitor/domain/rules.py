@@ -94,12 +94,6 @@ def select_rules(
     return [rule for _, rule in best.values()]
 
 
-def pauses_for(rule: TimerRule, pauses: Iterable[Pause]) -> tuple[Span, ...]:
-    """The pause intervals this rule excludes (reasons named by its pause policy)."""
-    reasons = set(rule.pause.reasons)
-    return tuple((p.start, p.end) for p in pauses if p.reason in reasons)
-
-
 def _start_local(
     rule: TimerRule, start: datetime | None, calendars: Mapping[str, WorkingCalendar] | None
 ) -> time | None:

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from services.sla_monitor.domain.rules import TicketAttrs
+from services.sla_monitor.domain.work_items import opened_attrs
+from shared.events.vocabulary import SameDay
 
 _ATTRS = ("kind", "segment", "product", "area", "channel", "priority")
 # A reopen (NJ-4.2.3 / GX-5.1.5) opens round n+1 of the timers that apply after dispatch (RULEBOOK §4).
@@ -24,6 +26,9 @@ class TicketContext:
     person: str | None = None
     marks: dict[str, datetime] = field(default_factory=dict)
     appointment_end: datetime | None = None
+    promised_due: datetime | None = None  # the due date the dispatcher set by hand, if any (issue 8)
+    due_at: datetime | None = None  # the earliest open deadline last published (TicketDueChanged)
+    due_rule: str | None = None
 
     def ticket_attrs(self) -> TicketAttrs | None:
         """Attributes for rule matching; None until the ticket's kind is known."""
@@ -44,6 +49,8 @@ def _classification(data: dict[str, Any]) -> dict[str, Any]:
         out["area"] = data["area_type"]
     if data.get("flags"):
         out["flags"] = list(data["flags"])
+    if data.get("same_day") is not None:  # CT-2.4: the same-day flags the CT rules match on
+        out["flags"] = [SameDay(data["same_day"]).flag]
     if data.get("linked_incident") is not None:
         out["linked_incident"] = bool(data["linked_incident"])
     return out
@@ -59,6 +66,9 @@ def fold(ctx: TicketContext, event_type: str, payload: dict[str, Any], at: datet
         attrs.update(_classification(payload.get("after") or {}))
     elif event_type == "TicketLinkedToIncident":
         attrs["linked_incident"] = True
+    elif (opened := opened_attrs(event_type, payload)) is not None:  # a fault, mail or forum post (issue 8)
+        attrs.update(opened)
+        dept = payload.get("department")
     if event_type in _RESPONSIBLE:
         dept = payload.get("department") or dept
         person = payload.get("technician") or (person if event_type == "TicketAccepted" else None)
@@ -67,7 +77,15 @@ def fold(ctx: TicketContext, event_type: str, payload: dict[str, Any], at: datet
         marks = {}
     marks[ROUND_START.get(event_type, event_type)] = at
     return replace(ctx, attrs=attrs, marks=marks, department=dept, person=person, round=round_,
-                   appointment_end=_appointment_end(ctx.appointment_end, event_type, payload))
+                   appointment_end=_appointment_end(ctx.appointment_end, event_type, payload),
+                   promised_due=_promised_due(ctx.promised_due, event_type, payload))
+
+
+def _promised_due(current: datetime | None, event_type: str, payload: dict[str, Any]) -> datetime | None:
+    """The dispatcher's due date: set at (re)dispatch when given; a reopen clears it."""
+    if event_type in ("TicketDispatched", "TicketRedispatched") and payload.get("due_at"):
+        return datetime.fromisoformat(str(payload["due_at"]))
+    return None if event_type == "TicketReopened" else current
 
 
 def _appointment_end(current: datetime | None, event_type: str, payload: dict[str, Any]) -> datetime | None:

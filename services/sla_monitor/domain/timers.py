@@ -19,7 +19,13 @@ from services.sla_monitor.domain.deadlines import (
     lateness,
 )
 from services.sla_monitor.domain.rules import Pause
-from shared.policy.schema import AheadOfDeadline, AppointmentDeadline, ElapsedDeadline, TimerRule
+from shared.policy.schema import (
+    AheadOfDeadline,
+    AppointmentDeadline,
+    ElapsedDeadline,
+    PromisedDeadline,
+    TimerRule,
+)
 
 Calendars = Mapping[str, WorkingCalendar]
 Status = Literal["open", "met", "late", "cancelled"]
@@ -84,6 +90,17 @@ def runnable(rule: TimerRule) -> bool:
 def needs_appointment(rule: TimerRule) -> bool:
     """An `appointment` rule cannot start before a visit window is agreed (CT-2.4.1, RULEBOOK §9.12)."""
     return isinstance(rule.deadline, AppointmentDeadline)
+
+
+def is_promise(rule: TimerRule) -> bool:
+    """The internal timer of a due date a dispatcher set by hand (issue 8): its end is the promised date."""
+    return isinstance(rule.deadline, PromisedDeadline)
+
+
+def earliest_due(timers: list[Timer], round_: int) -> Timer | None:
+    """The open, running timer of the current round with the earliest deadline: the ticket's `due_at`."""
+    running = [t for t in timers if t.status == "open" and t.round == round_ and t.paused_since is None]
+    return min(running, key=lambda t: (t.deadline, t.rule_id), default=None)
 
 
 def calendar_name(rule: TimerRule) -> str:
@@ -155,6 +172,13 @@ def stop(t: Timer, rule: TimerRule, at: datetime, cals: Calendars) -> Timer:
 def reappoint(t: Timer, rule: TimerRule, end: datetime | None, cals: Calendars) -> Timer | None:
     """The agreed window moved (AppointmentRebooked with consent): an `appointment` deadline follows it."""
     if t.status != "open" or end is None or not needs_appointment(rule) or end == t.appointment_end:
+        return None
+    return reschedule(replace(t, appointment_end=end), rule, cals)
+
+
+def repromise(t: Timer, rule: TimerRule, end: datetime | None, cals: Calendars) -> Timer | None:
+    """A redispatch promised another date: the internal promise timer follows it (policy timers never do)."""
+    if t.status != "open" or end is None or not is_promise(rule) or end == t.appointment_end:
         return None
     return reschedule(replace(t, appointment_end=end), rule, cals)
 

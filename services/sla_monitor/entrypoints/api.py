@@ -12,36 +12,38 @@ from services.sla_monitor.adapters import queries
 from services.sla_monitor.adapters.repository import count_provisional_open, ticket_timers
 from services.sla_monitor.domain.calendar import CHINA_YEARS
 from services.sla_monitor.domain.timers import Timer, remaining
-from services.sla_monitor.service_layer.config import CONFIG
+from services.sla_monitor.service_layer.config import SlaConfig
+from shared import limits
 from shared.http.auth import Principal, Role, require
 from shared.http.errors import DomainError
+from shared.inputs import Instant, Line
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["sla"])
 Reader = Annotated[Principal, Depends(require(Role.OPS, Role.DISPATCHER))]
-RuleQ = Annotated[str | None, Query(description="Only this rule id, e.g. TT-repair-22h")]
-DeptQ = Annotated[str | None, Query(description="Only timers charged to this department")]
+RuleQ = Annotated[Line(limits.RULE_ID) | None, Query(description="Only this rule id, e.g. TT-repair-22h")]
+DeptQ = Annotated[Line(limits.DEPARTMENT) | None, Query(description="Only timers charged to this department")]
 LimitQ = Annotated[int, Query(ge=1, le=1000)]
 
 
-def remaining_seconds(t: Timer, now: datetime) -> int | None:
+def remaining_seconds(t: Timer, now: datetime, cfg: SlaConfig) -> int | None:
     """Allowance left on the rule's own clock (business / in-window / working days), frozen while paused;
     negative once late. Natural time when the policy no longer has the rule; None when the timer is closed."""
     if t.status != "open":
         return None
     try:
-        rule = CONFIG.get().rule(t.rule_id)
+        rule = cfg.rule(t.rule_id)
     except KeyError:
         return int((t.deadline - (t.paused_since or now)).total_seconds())
-    return int(remaining(t, rule, now, CONFIG.get().calendars).total_seconds())
+    return int(remaining(t, rule, now, cfg.calendars).total_seconds())
 
 
-def timer_view(t: Timer, now: datetime) -> dict[str, Any]:
+def timer_view(t: Timer, now: datetime, cfg: SlaConfig) -> dict[str, Any]:
     """A timer as JSON (remaining time measured on the rule's clock, see remaining_seconds)."""
     return {
         "rule_id": t.rule_id, "family": t.family, "round": t.round, "state": t.view_state(),
         "start": t.start_at.isoformat(), "deadline": t.deadline.isoformat(), "warning_at": t.warning_at.isoformat(),
-        "remaining_seconds": remaining_seconds(t, now),
+        "remaining_seconds": remaining_seconds(t, now, cfg),
         "paused": t.paused_since is not None, "paused_seconds": int(t.paused_total(now).total_seconds()),
         "provisional": t.provisional, "calendar": t.calendar, "department": t.department, "person": t.person,
         "warned_at": t.warned_at and t.warned_at.isoformat(), "breached_at": t.breached_at and t.breached_at.isoformat(),
@@ -57,7 +59,7 @@ async def ticket_timer_list(ticket_id: uuid.UUID, rt: RuntimeDep, _: Reader) -> 
     if not timers:
         raise DomainError(404, f"no SLA timers for ticket {ticket_id} (yet)")
     now = rt.clock.now()
-    return {"ticket_id": str(ticket_id), "timers": [timer_view(t, now) for t in timers]}
+    return {"ticket_id": str(ticket_id), "timers": [timer_view(t, now, rt.config) for t in timers]}
 
 
 @router.get("/timers/at-risk", summary="Open timers past their warning point or due soon")
@@ -67,23 +69,23 @@ async def at_risk(rt: RuntimeDep, _: Reader, rule_id: RuleQ = None, department: 
     filters = queries.TimerFilter(rule_id, department, limit)
     async with rt.engine.connect() as conn:
         timers = await queries.at_risk(conn, now, timedelta(minutes=within_minutes), filters)
-    return {"as_of": now.isoformat(), "timers": [timer_view(t, now) for t in timers]}
+    return {"as_of": now.isoformat(), "timers": [timer_view(t, now, rt.config) for t in timers]}
 
 
 @router.get("/timers/breached", summary="Timers whose breach stands (retracted ones excluded)")
 async def breached(rt: RuntimeDep, _: Reader, rule_id: RuleQ = None, department: DeptQ = None,
-                   open_only: bool = False, from_: Annotated[datetime | None, Query(alias="from")] = None,
-                   to: datetime | None = None, limit: LimitQ = 100) -> dict[str, Any]:
+                   open_only: bool = False, from_: Annotated[Instant | None, Query(alias="from")] = None,
+                   to: Annotated[Instant | None, Query()] = None, limit: LimitQ = 100) -> dict[str, Any]:
     now = rt.clock.now()
     filters = queries.TimerFilter(rule_id, department, limit)
     async with rt.engine.connect() as conn:
         timers = await queries.breached(conn, filters, open_only=open_only, since=from_, until=to)
-    return {"as_of": now.isoformat(), "timers": [timer_view(t, now) for t in timers]}
+    return {"as_of": now.isoformat(), "timers": [timer_view(t, now, rt.config) for t in timers]}
 
 
 @router.get("/rules/achievement", summary="Per-rule share of timers met, deadline in [from, to)")
-async def achievement(rt: RuntimeDep, _: Reader, from_: Annotated[datetime, Query(alias="from")],
-                      to: datetime) -> dict[str, Any]:
+async def achievement(rt: RuntimeDep, _: Reader, from_: Annotated[Instant, Query(alias="from")],
+                      to: Annotated[Instant, Query()]) -> dict[str, Any]:
     if to <= from_:
         raise DomainError(422, "`to` must be after `from`", fields=[{"field": "to", "in": "query",
                                                                     "rule": "period", "message": "empty period"}])
@@ -95,7 +97,7 @@ async def achievement(rt: RuntimeDep, _: Reader, from_: Annotated[datetime, Quer
 
 @router.get("/sla/status", summary="Policy in force and provisional (guessed-calendar) deadlines")
 async def status(rt: RuntimeDep, _: Reader) -> dict[str, Any]:
-    cfg = CONFIG.get()
+    cfg: SlaConfig = rt.config
     async with rt.engine.connect() as conn:
         provisional = await count_provisional_open(conn)
     return {"policy": str(cfg.path), "pack": cfg.policy.pack, "packs": list(cfg.policy.packs),

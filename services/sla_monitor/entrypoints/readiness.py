@@ -7,7 +7,6 @@ from typing import Any
 
 from services.sla_monitor.adapters.repository import provisional_spans
 from services.sla_monitor.domain.calendar import CHINA_YEARS, WorkingCalendar
-from services.sla_monitor.service_layer.config import CONFIG
 from shared.service import ServiceRuntime
 
 
@@ -27,5 +26,5 @@ async def sla_readiness(runtime: ServiceRuntime) -> dict[str, Any]:
         spans = await provisional_spans(conn)
     count = sum(n for *_, n in spans)
     return {"calendar": "provisional" if count else "ok", "provisional_open_timers": count,
-            "undeclared_years": undeclared_years(spans, CONFIG.get().calendars),
+            "undeclared_years": undeclared_years(spans, runtime.config.calendars),
             "calendar_years_known": list(CHINA_YEARS)}

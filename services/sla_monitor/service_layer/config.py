@@ -8,10 +8,23 @@ from pathlib import Path
 
 from services.sla_monitor.domain.calendar import WorkingCalendar, policy_calendars
 from services.sla_monitor.domain.timers import runnable
+from shared.events.vocabulary import PauseReason
 from shared.policy import Policy, TimerRule
+from shared.policy.schema import PausePolicy, PromisedDeadline
 from shared.policy.deployment import DEFAULT_POLICY as DEFAULT_POLICY  # re-exported for this module's callers
 from shared.policy.deployment import load_deployment_policy, policy_path
 from shared.settings import Settings
+
+
+#: Issue 8: a due date the dispatcher sets by hand is a timer of its own (warnings, no money: no penalty clause
+#: names it) and never moves a policy deadline. Customer-caused waits pause it like the repair timers.
+PROMISED_DUE = TimerRule(
+    rule_id="GD-promised-due", family="promised-due", title="the due date the dispatcher promised",
+    source="Gongdan internal (issue 8): no money", start=("TicketDispatched", "TicketRedispatched"),
+    stop=("Resolved",), deadline=PromisedDeadline(type="promised"),
+    pause=PausePolicy(reasons=tuple(reason.value for reason in PauseReason)),
+)
+INTERNAL_RULES: tuple[TimerRule, ...] = (PROMISED_DUE,)
 
 
 @dataclass(frozen=True)
@@ -27,12 +40,14 @@ class SlaConfig:
 
     @property
     def rules(self) -> tuple[TimerRule, ...]:
-        """Rules a running timer can serve: all but ahead-of notices, which incident events settle at once."""
-        return tuple(r for r in self.policy.timers if runnable(r))
+        """Rules a running timer can serve: all but ahead-of notices, which incident events settle at once; and
+        Gongdan's own internal timers."""
+        return tuple(r for r in self.policy.timers if runnable(r)) + INTERNAL_RULES
 
     def rule(self, rule_id: str) -> TimerRule:
         """The rule with this id (KeyError when the policy no longer has it)."""
-        return self.policy.timer(rule_id)
+        internal = next((r for r in INTERNAL_RULES if r.rule_id == rule_id), None)
+        return internal or self.policy.timer(rule_id)
 
 
 def load_config(settings: Settings) -> SlaConfig:
@@ -41,21 +56,3 @@ def load_config(settings: Settings) -> SlaConfig:
     return SlaConfig(path=policy_path(settings), policy=policy, calendars=policy_calendars(policy),
                      grace=settings.gongdan_sla_breach_grace, scan_every=settings.gongdan_sla_scan_every,
                      scan_batch=settings.gongdan_sla_scan_batch)
-
-
-class ConfigHolder:
-    """Set when a runtime starts (before its consumer handles anything); read by handlers and the API."""
-
-    def __init__(self) -> None:
-        self._config: SlaConfig | None = None
-
-    def set(self, config: SlaConfig) -> None:
-        self._config = config
-
-    def get(self) -> SlaConfig:
-        if self._config is None:
-            raise RuntimeError("sla_monitor policy not loaded: the runtime was not started")
-        return self._config
-
-
-CONFIG = ConfigHolder()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,14 @@ from services.sla_monitor.domain.timers import Timer, overdue
 from shared.events import Envelope
 from shared.events.catalog import Payload
 from shared.events.envelope import new_envelope
-from shared.events.sla import SlaBreachClosed, SlaBreached, SlaBreachRetracted, SlaMet, SlaWarning
+from shared.events.sla import (
+    SlaBreachClosed,
+    SlaBreached,
+    SlaBreachRetracted,
+    SlaMet,
+    SlaWarning,
+    TicketDueChanged,
+)
 from shared.messaging.unit_of_work import UnitOfWork
 
 PRODUCER = "sla_monitor"
@@ -69,3 +77,14 @@ async def retracted(uow: UnitOfWork, t: Timer, at: datetime, cause: Envelope) ->
     assert t.breach_event_id is not None
     await _publish(uow, SlaBreachRetracted(**_common(t, at), breach_event_id=t.breach_event_id, actual=at),
                    t, uow.now(), cause)
+
+
+async def due_changed(uow: UnitOfWork, ticket_id: uuid.UUID, round_: int, due: Timer | None,
+                      cause: Envelope) -> None:
+    """TicketDueChanged: the earliest running deadline of the ticket is another one now."""
+    payload = TicketDueChanged(ticket_id=ticket_id, round=round_, due_at=due.deadline if due else None,
+                               rule_id=due.rule_id if due else None)
+    envelope = new_envelope(payload, ticket_id=ticket_id, sequence=await next_sequence(uow.conn),
+                            occurred_at=cause.occurred_at, recorded_at=uow.now(), producer=PRODUCER,
+                            causation=cause)
+    uow.publish(envelope)

@@ -28,14 +28,16 @@ from services.sla_monitor.domain.rules import select_rules
 from services.sla_monitor.domain.ticket import ROUND_START, TicketContext, fold
 from services.sla_monitor.domain.timers import Timer
 from services.sla_monitor.service_layer import emit, incidents
-from services.sla_monitor.service_layer.config import CONFIG, SlaConfig
+from services.sla_monitor.service_layer.config import SlaConfig
 from shared.events import Envelope
 from shared.events.registry import REGISTRY
+from shared.events.vocabulary import MissCause, PauseReason
 from shared.events.topics import TOPICS
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy import TimerRule
 
 CUSTOMER_SERVICE = "customer-service"  # RULEBOOK §9.3: callback clauses charge the CS platform
+NO_SHOW = PauseReason.customer_not_home.value  # a no-show found on arrival pauses customer-pausable timers
 _REMATCH = ("TicketReclassified", "TicketLinkedToIncident", "TicketCreated")
 _RESPONSIBLE = ("TicketDispatched", "TicketRedispatched", "TicketAccepted")
 _APPOINTMENT = ("AppointmentBooked", "AppointmentRebooked")  # CT-2.4.1: the agreed window sets the deadline
@@ -52,9 +54,9 @@ async def on_lifecycle_event(uow: UnitOfWork, event: Envelope) -> None:
     """Record the fact (observed view) and apply it to the ticket's (or the incident's) timers."""
     await observed.record(uow, event)
     if event.type in incidents.INCIDENT_EVENTS:
-        await incidents.apply(uow, CONFIG.get(), event)
+        await incidents.apply(uow, uow.config, event)
     else:
-        await apply(uow, CONFIG.get(), event)
+        await apply(uow, uow.config, event)
 
 
 async def apply(uow: UnitOfWork, cfg: SlaConfig, event: Envelope) -> None:
@@ -75,7 +77,18 @@ async def apply(uow: UnitOfWork, cfg: SlaConfig, event: Envelope) -> None:
     elif name in _APPOINTMENT:  # an appointment family that waited for its window starts from its start event
         await _start_from_marks(uow, cfg, ctx, event.ticket_id)
     await _start(uow, cfg, ctx, event.ticket_id, ROUND_START.get(name, name), at)
+    ctx = await _publish_due(uow, ctx, event)
     await repo.save_ticket(conn, event.ticket_id, ctx)
+
+
+async def _publish_due(uow: UnitOfWork, ctx: TicketContext, event: Envelope) -> TicketContext:
+    """Tell dispatch when the ticket's earliest running deadline moved (issue 8: `due_at`, `overdue`)."""
+    due = tm.earliest_due(await repo.ticket_timers(uow.conn, event.ticket_id), ctx.round)
+    due_at, due_rule = (due.deadline, due.rule_id) if due else (None, None)
+    if (due_at, due_rule) == (ctx.due_at, ctx.due_rule):
+        return ctx
+    await emit.due_changed(uow, event.ticket_id, ctx.round, due, event)
+    return replace(ctx, due_at=due_at, due_rule=due_rule)
 
 
 async def _step(uow: UnitOfWork, cfg: SlaConfig, event: Envelope, ctx: TicketContext, t: Timer,
@@ -86,10 +99,19 @@ async def _step(uow: UnitOfWork, cfg: SlaConfig, event: Envelope, ctx: TicketCon
         return await _stop(uow, cfg, event, t, rule)
     if name == "TicketPaused":
         return tm.pause(t, rule, at, str(event.payload.reason.value))
+    if name == "AppointmentMissed" and event.payload.cause is MissCause.customer:
+        return tm.pause(t, rule, at, NO_SHOW)  # RULEBOOK §9.16: from the no-show until the rebooked window
+    if name in _APPOINTMENT and t.paused_since is not None and t.pause_reason == NO_SHOW:
+        t = tm.resume(t, rule, event.payload.window_start, cfg.calendars) or t
+        return tm.reappoint(t, rule, ctx.appointment_end, cfg.calendars) or t if t.round == ctx.round else t
     if name == "TicketResumed":
         return tm.resume(t, rule, at, cfg.calendars)
     if name in _APPOINTMENT and t.round == ctx.round:
         return tm.reappoint(t, rule, ctx.appointment_end, cfg.calendars)
+    if name in _RESPONSIBLE and tm.is_promise(rule) and t.round == ctx.round:
+        moved = tm.repromise(t, rule, ctx.promised_due, cfg.calendars)
+        if moved is not None:
+            return moved
     if name in _RESPONSIBLE and t.round == ctx.round:
         dept, person = responsible(rule, ctx)
         return replace(t, department=dept, person=person)
@@ -148,9 +170,11 @@ async def _start(uow: UnitOfWork, cfg: SlaConfig, ctx: TicketContext, ticket_id:
     for rule in select_rules(cfg.rules, attrs, start_event=start_event, start=at, calendars=cfg.calendars):
         if tm.needs_appointment(rule) and ctx.appointment_end is None:
             continue  # CT-2.4.1: starts (from `at`) once AppointmentBooked agrees the window
+        if tm.is_promise(rule) and ctx.promised_due is None:
+            continue  # no due date set by hand: no internal promise timer
         dept, person = responsible(rule, ctx)
-        timer = tm.start(rule, ticket_id, ctx.round, start_event, at, cfg.calendars, dept, person,
-                         ctx.appointment_end if tm.needs_appointment(rule) else None)
+        end = ctx.appointment_end if tm.needs_appointment(rule) else ctx.promised_due if tm.is_promise(rule) else None
+        timer = tm.start(rule, ticket_id, ctx.round, start_event, at, cfg.calendars, dept, person, end)
         await repo.insert_timer(uow.conn, timer, cfg.grace)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from services.sla_monitor.adapters import repository as repo
 from services.sla_monitor.domain import timers as tm
 from services.sla_monitor.service_layer import emit
-from services.sla_monitor.service_layer.config import CONFIG, SlaConfig, load_config
+from services.sla_monitor.service_layer.config import SlaConfig
 from shared.messaging.transient import TRANSIENT_ERRORS
 from shared.service import ServiceRuntime
 
@@ -42,14 +42,6 @@ async def scan_once(runtime: ServiceRuntime, cfg: SlaConfig, now: datetime) -> i
         await repo.save_fired(uow.conn, fired, cfg.grace)
         await uow.commit()
     return len(due)
-
-
-async def scan_until_idle(runtime: ServiceRuntime, cfg: SlaConfig) -> int:
-    """Fire batches until nothing is due at the clock's current time."""
-    total = 0
-    while handled := await scan_once(runtime, cfg, runtime.clock.now()):
-        total += handled
-    return total
 
 
 async def recompute_provisional(runtime: ServiceRuntime, cfg: SlaConfig) -> int:
@@ -91,9 +83,5 @@ async def run_scanner(runtime: ServiceRuntime, cfg: SlaConfig) -> None:
 
 
 def timer_scanner(runtime: ServiceRuntime) -> Coroutine[Any, Any, None]:
-    """ServiceSpec worker. Loads the policy synchronously, so a bad GONGDAN_POLICY fails `runtime.start()`
-    with the file and key path; start() calls this right after spawning the consumer task, before that task
-    first runs, so handlers always see the loaded policy."""
-    cfg = load_config(runtime.settings)
-    CONFIG.set(cfg)
-    return run_scanner(runtime, cfg)
+    """ServiceSpec worker: scans with the policy the runtime loaded at start (ServiceSpec.configure)."""
+    return run_scanner(runtime, runtime.config)

@@ -3,6 +3,7 @@
 from shared.events.lifecycle.aftercare import (
     CallbackDone,
     CustomerChurned,
+    EscalationComplaintHandled,
     EscalationComplaintReceived,
     EscalationDecided,
     TicketArchived,
@@ -18,14 +19,17 @@ from shared.events.lifecycle.handling import (
     ContactEstablished,
     CorrectiveActionFiled,
     DelayReported,
+    DispatchDeskNotified,
     ReplyIncomplete,
     Resolved,
+    ResultEntered,
     TicketAccepted,
     TicketDispatched,
     TicketPaused,
     TicketReclassified,
     TicketRedispatched,
     TicketResumed,
+    WorkCompleted,
 )
 from shared.events.lifecycle.incidents import (
     CallRecordingAttached,
@@ -35,6 +39,7 @@ from shared.events.lifecycle.incidents import (
     ResolvedAtFirstContact,
     TicketLinkedToIncident,
 )
+import shared.events.lifecycle.work_items  # noqa: E402,F401  (issue 8: faults, mail, forum posts)
 
 __all__ = [
     "AppointmentBooked",
@@ -48,7 +53,9 @@ __all__ = [
     "CorrectiveActionFiled",
     "CustomerChurned",
     "DelayReported",
+    "DispatchDeskNotified",
     "DuplicateReportLinked",
+    "EscalationComplaintHandled",
     "EscalationComplaintReceived",
     "EscalationDecided",
     "HumanAct",
@@ -57,6 +64,7 @@ __all__ = [
     "ReplyIncomplete",
     "Resolved",
     "ResolvedAtFirstContact",
+    "ResultEntered",
     "TicketAccepted",
     "TicketArchived",
     "TicketDispatched",
@@ -68,4 +76,5 @@ __all__ = [
     "TicketRedispatched",
     "TicketReopened",
     "TicketResumed",
+    "WorkCompleted",
 ]

@@ -69,10 +69,21 @@ class EscalationComplaintReceived(HumanAct):
     conduct_violation: bool = Field(False, description="Quarrel, extortion, illegal charge or threat")
     reference: str | None = None
     description: str
+    responsible_department: str | None = Field(
+        None, description="Who pays (RULEBOOK §9.3): named, else the department the ticket was dispatched to")
+
+
+@REGISTRY.register("EscalationComplaintHandled", 1, TOPICS.tickets)
+class EscalationComplaintHandled(HumanAct):
+    """The escalation complaint was answered (stop of TT-escalation-24h; TT-9bis.14: +200 when late)."""
+
+    nth: int = Field(ge=1, description="Which escalation complaint of the ticket")
+    answer: str
 
 
 @REGISTRY.register("CustomerChurned", 1, TOPICS.tickets)
 class CustomerChurned(HumanAct):
-    """离网: the customer left (TT-9bis VIP/group doubling)."""
+    """离网: the customer left (TT-9bis VIP/group doubling when the complaint caused it)."""
 
     reason: str | None = None
+    caused_by_complaint: bool = Field(False, description="The complaint on this ticket made the customer leave")

@@ -7,7 +7,16 @@ import uuid
 from pydantic import Field
 
 from shared.events.catalog import Payload
-from shared.events.vocabulary import AreaType, ComplaintClass, Priority, Product, Role, Segment, TicketKind
+from shared.events.vocabulary import (
+    AreaType,
+    ComplaintClass,
+    Priority,
+    Product,
+    Role,
+    SameDay,
+    Segment,
+    TicketKind,
+)
 
 
 class TicketEvent(Payload):
@@ -32,3 +41,4 @@ class Classification(Payload):
     segment: Segment | None = None
     product: Product | None = None
     area_type: AreaType | None = None
+    same_day: SameDay | None = None

@@ -42,6 +42,28 @@ class TicketAccepted(HumanAct):
     technician: str | None = None
 
 
+@REGISTRY.register("DispatchDeskNotified", 1, TOPICS.tickets)
+class DispatchDeskNotified(HumanAct):
+    """TT-8.7: the dispatch desk was told of a VIP or mass fault (stop of TT-vip-notify-20m)."""
+
+    note: str | None = None
+
+
+@REGISTRY.register("WorkCompleted", 1, TOPICS.tickets)
+class WorkCompleted(HumanAct):
+    """GX-5.1.4: the technician finished the work on site (start of GX-repair-feedback-1wd)."""
+
+    technician: str | None = None
+    note: str | None = None
+
+
+@REGISTRY.register("ResultEntered", 1, TOPICS.tickets)
+class ResultEntered(HumanAct):
+    """GX-5.1.4 / GX-5.3.4: the work's result entered in the ticket system (stop of GX-repair-feedback-1wd)."""
+
+    result: str
+
+
 @REGISTRY.register("ContactEstablished", 1, TOPICS.tickets)
 class ContactEstablished(HumanAct):
     """联系用户: the responsible party reached the customer (TT-9.2 stop event)."""

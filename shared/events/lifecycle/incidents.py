@@ -21,11 +21,14 @@ class OutageDeclared(Payload):
     actor: str
     role: Role
     area: str
+    districts: tuple[str, ...] = Field((), description="Directory district ids affected; callers match by district")
     area_type: AreaType | None = None
     products: tuple[Product, ...] = ()
     cause: str
     planned: bool
     notice_at: AwareDatetime = Field(description="When customer service was notified (TT-8.6)")
+    publishing_department: str | None = Field(
+        None, description="Who publishes the notice and pays for a late or wrong one (TT-8.6, NJ-4.3.2c)")
     starts_at: AwareDatetime
     estimated_restore_at: AwareDatetime | None = None
 

@@ -27,7 +27,7 @@ EXPECTED: dict[type[c.Command], set[Status]] = {
     c.EstablishContact: {S.accepted},
     c.BookAppointment: {S.contact_established, S.on_site},
     c.RebookAppointment: {S.appointment_booked},
-    c.RecordMissedAppointment: {S.appointment_booked},
+    c.RecordMissedAppointment: {S.appointment_booked, S.on_site},  # on site: the customer's no-show (§9.16)
     c.RecordArrival: {S.contact_established, S.appointment_booked},
     c.ReclassifyTicket: HANDLING | {S.received, S.paused},
     c.PauseTicket: HANDLING,
@@ -43,6 +43,10 @@ EXPECTED: dict[type[c.Command], set[Status]] = {
     c.LinkToIncident: EVERY - {S.archived},  # RULEBOOK §7
     c.AttachCallRecording: EVERY,  # CT-3.3.1 evidence
     c.LinkDuplicateReport: EVERY - {S.closed, S.archived},  # GX-5.3.1 "while the first is open"
+    c.NotifyDispatchDesk: EVERY - {S.closed, S.archived},  # TT-8.7
+    c.RecordWorkCompleted: {S.on_site},  # GX-5.1.4
+    c.EnterResult: {S.on_site, S.resolved},  # GX-5.1.4 / GX-5.3.4
+    c.HandleEscalationComplaint: EVERY,  # TT-9bis.14 (refused when none is waiting)
 }
 
 Sample = Callable[[TicketState, datetime], c.Command]
@@ -64,7 +68,7 @@ SAMPLES: dict[type[c.Command], Sample] = {
         customer_consent=True,
     ),
     c.RecordMissedAppointment: lambda s, now: c.RecordMissedAppointment(
-        **who(Role.technician), cause="staff"
+        **who(Role.technician), cause="customer" if s.status is S.on_site else "staff"
     ),
     c.RecordArrival: lambda s, now: c.RecordArrival(**who(Role.technician)),
     c.ReclassifyTicket: lambda s, now: c.ReclassifyTicket(
@@ -91,6 +95,14 @@ SAMPLES: dict[type[c.Command], Sample] = {
     c.LinkToIncident: lambda s, now: c.LinkToIncident(**who(), incident_id=uuid.uuid4()),
     c.AttachCallRecording: lambda s, now: c.AttachCallRecording(**who(), recording_ref="rec-new"),
     c.LinkDuplicateReport: lambda s, now: c.LinkDuplicateReport(**who(), channel="hotline"),
+    c.NotifyDispatchDesk: lambda s, now: c.NotifyDispatchDesk(**who(Role.agent), note="VIP 专线中断"),
+    c.RecordWorkCompleted: lambda s, now: c.RecordWorkCompleted(**who(Role.technician)),
+    c.EnterResult: lambda s, now: c.EnterResult(**who(Role.handler), result="更换熔断器后恢复供电"),
+    c.HandleEscalationComplaint: lambda s, now: c.HandleEscalationComplaint(**who(), answer="已致歉并减免月租"),
+}
+#: Facts a command needs beyond the status (recorded first, by a command allowed in every status).
+SETUP: dict[type[c.Command], Sample] = {
+    c.HandleEscalationComplaint: SAMPLES[c.RecordEscalationComplaint],
 }
 KIND = {c.FileCorrectiveAction: TicketKind.complaint}
 
@@ -107,6 +119,8 @@ def test_matrix_covers_every_command() -> None:
 )
 def test_state_command_matrix(status: Status, command_type: type[c.Command]) -> None:
     story = Story(KIND.get(command_type, TicketKind.fault)).to(status)
+    if command_type in SETUP:
+        story.do(SETUP[command_type](story.state, story.now))
     now = story.now + timedelta(hours=3)
     command = SAMPLES[command_type](story.state, now)
     if status in EXPECTED[command_type]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -9,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.sla_monitor.domain.calendar import WorkingCalendar
+from services.sla_monitor.domain.rules import Pause, Span
+from shared.policy import TimerRule
 from shared.policy.loader import PolicyError, load_policy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -44,3 +47,9 @@ def fails(path: Path) -> PolicyError:
     with pytest.raises(PolicyError) as info:
         load_policy(path)
     return info.value
+
+
+def pauses_for(rule: TimerRule, pauses: Iterable[Pause]) -> tuple[Span, ...]:
+    """The pause intervals a rule excludes (reasons named by its pause policy): expected values for tests."""
+    reasons = set(rule.pause.reasons)
+    return tuple((p.start, p.end) for p in pauses if p.reason in reasons)

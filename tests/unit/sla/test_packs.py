@@ -17,7 +17,7 @@ T = TicketAttrs
 MON = (2025, 6, 9)  # an ordinary Monday
 APPT = sh(2025, 6, 11, 12)
 TT, NJ, CS, GX, CT = SHIPPED_PACKS
-DISP, NEW, DONE, FAULT = "TicketDispatched", "TicketCreated", "Resolved", "FaultDetected"
+DISP, NEW, DONE, FAULT = "TicketDispatched", "TicketCreated", "Resolved", "NetworkFaultReported"
 VIP = {"segment": "vip"}
 SAME_DAY = {"product": "ftth-broadband", "flags": frozenset({"same-day-requested"})}
 DECLINED = frozenset({"same-day-declined"})
@@ -44,7 +44,7 @@ ROWS: list[tuple[str, str, TicketAttrs, str, datetime, datetime]] = [
     (TT, "TT-reply-24h", T("suggestion"), DISP, mon(10), tue(10)),  # TT-8.1, §9.5
     (TT, "TT-escalation-24h", T("escalation"), "EscalationComplaintReceived", mon(10), tue(10)),  # §9.7
     (NJ, "NJ-capa-3d", T("complaint"), DISP, sh(2025, 6, 6, 10), mon(10)),  # NJ-4.2.2 over a weekend
-    (NJ, "NJ-fault-notify-10m", T("system-fault", flags=frozenset({"staffed-room"})), "SystemFaultDetected",
+    (NJ, "NJ-fault-notify-10m", T("system-fault", flags=frozenset({"staffed-room"})), FAULT,
      mon(10), mon(10, 10)),  # NJ-4.3.2e
     (NJ, "NJ-notice-1wd", T("outage", flags=frozenset({"planned"})), "OutageDeclared", sh(2025, 6, 11, 10),
      sh(2025, 6, 11)),  # NJ-4.3.2c: effective Wed → notice by Tue 24:00

@@ -14,10 +14,10 @@ from services.sla_monitor.domain.deadlines import (
     lateness,
     switch_rule,
 )
-from services.sla_monitor.domain.rules import Pause, TicketAttrs, pauses_for, select_rules
+from services.sla_monitor.domain.rules import Pause, TicketAttrs, select_rules
 from shared.policy.loader import load_pack
 from shared.policy.schema import Deadline
-from tests.unit.sla.helpers import CALS, sh
+from tests.unit.sla.helpers import CALS, pauses_for, sh
 
 SPEC: TypeAdapter[Deadline] = TypeAdapter(Deadline)
 H = timedelta(hours=1)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 
 from services.sla_monitor.domain import timers as tm
 from services.sla_monitor.domain.ticket import TicketContext, fold
 from services.sla_monitor.service_layer.config import DEFAULT_POLICY, load_config
-from services.sla_monitor.service_layer.scanner import timer_scanner
+from services.sla_monitor.bootstrap import SPEC
 from shared.policy import PolicyError, TimerRule, load_policy
 from shared.settings import Settings
 from tests.unit.sla.helpers import CALS, sh
@@ -102,7 +101,6 @@ def test_a_bad_policy_file_fails_start_naming_the_key(tmp_path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("pack: bad\ninclude: [tietong-jianghan]\noverrides:\n  TT-repair-22h:\n"
                    "    deadline: {type: elapsed, duration: soon}\n")
-    runtime = SimpleNamespace(settings=Settings(gongdan_policy=bad))
     with pytest.raises(PolicyError) as failure:
-        timer_scanner(runtime)  # type: ignore[arg-type]
+        SPEC.configure(Settings(gongdan_policy=bad))  # what ServiceRuntime.start() does first
     assert failure.value.file == str(bad) and failure.value.key == "overrides.TT-repair-22h.deadline.duration"
