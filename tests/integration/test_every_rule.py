@@ -236,4 +236,4 @@ def test_every_shipped_rule_has_a_row() -> None:
 
 
 #: Rules of network/system faults, mail and forum posts: their rows are in test_every_rule_work_items.py.
-WORK_ITEM_RULES: tuple[str, ...] = ()
+from tests.support.work_item_rules import WORK_ITEM_RULES  # noqa: E402

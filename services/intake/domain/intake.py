@@ -50,6 +50,9 @@ class LogTicket(BaseModel):
     segment: Segment = Segment.public
     area_type: AreaType | None = None
     area: Line(limits.TICKET_AREA) | None = Field(None, description="Service area (district/grid) for outage matching")
+    district: Line(limits.TICKET_AREA) | None = Field(
+        None, description="Directory district id (issue 8); default: the district named in the address. Outages "
+        "are matched by district; its area type is the ticket's when `area_type` is not given")
     product: Product | None = None
     priority: Priority = Priority.normal
     recording_ref: Line(limits.REFERENCE) | None = Field(None, description="CT-3.3.1 call recording")
