@@ -49,6 +49,8 @@ def main() -> int:
     began = time.monotonic()
     deadline = began + args.timeout
 
+    signal.signal(signal.SIGTERM, _exit_on_signal)  # stop the stack on the way out
+    signal.signal(signal.SIGHUP, _exit_on_signal)
     tmp = Path(tempfile.mkdtemp(prefix="gongdan-faults-"))
     stack = DevStack(tmp / "data")
     print(f"faults: {args.tickets} tickets, {args.kills} kill -9s (seed {seed}); data in {tmp}", flush=True)
@@ -82,6 +84,9 @@ def main() -> int:
         result = census(stack, [s.ticket_id for s in accepted],  # type: ignore[misc]
                         wait=max(30.0, deadline - time.monotonic() - 60))
     finally:
+        load.aborted.set()  # clients still retrying (only when cut short) give up
+        if injector.done < len(kills) and not injector.errors:
+            injector.abort("stopped early")
         code = stack.stop(signal.SIGINT)
     restarts = Counter(line.split(" gongdan dev: ")[1].split()[0] for line in stack.lines
                        if " was killed by " in line or " exited with code " in line or " is gone " in line)
@@ -109,6 +114,10 @@ def main() -> int:
         print(f"logs: {tmp / 'data' / 'logs'}")
     clean = result.lost == 0 and result.duplicates + doubled_keys == 0 and outcome == "complete"
     return 0 if clean else 1
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(f"faults: {signal.Signals(signum).name}; stopping")
 
 
 def _run_load(load: TicketLoad) -> None:

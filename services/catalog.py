@@ -6,6 +6,7 @@ import dataclasses
 import importlib
 from functools import cache
 
+from shared.parked_api import router as parked_router
 from shared.service import ServiceSpec, consumer_group
 
 SERVICE_NAMES = ("intake", "dispatch", "sla_monitor", "penalty", "compensation")
@@ -28,4 +29,8 @@ def consumer_groups() -> dict[str, tuple[str, ...]]:
 
 
 def load_spec(name: str) -> ServiceSpec:
-    return dataclasses.replace(_wired(name), consumer_groups=consumer_groups())
+    """A service as it runs: its own wiring, plus what every consuming service has (the parked-events API) and
+    the platform's consumer groups (the delivery watermark)."""
+    spec = _wired(name)
+    routers = [*spec.routers, parked_router] if spec.consumes else spec.routers
+    return dataclasses.replace(spec, routers=routers, consumer_groups=consumer_groups())

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from shared.dead_letter_cli import dead_letter_app
+from shared.directory_cli import directory_app
 from shared.policy.cli import policy_app
 from shared.settings import Settings
 
@@ -17,6 +18,7 @@ app = typer.Typer(help="Gongdan work-order platform", no_args_is_help=True, add_
                   pretty_exceptions_enable=False)
 app.add_typer(policy_app, name="policy", help="Validate and explain policy files")
 app.add_typer(dead_letter_app, name="dead-letter", help="List and replay parked events of a service")
+app.add_typer(directory_app, name="directory", help="Load the organisation: departments, people, districts")
 
 
 LogFormat = Annotated[Literal["text", "json"] | None, typer.Option(

@@ -30,7 +30,7 @@ from shared.settings import Settings
 log = logging.getLogger("gongdan.dev")
 
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 30.0
-STEADY_AFTER = 60.0  # a process that ran this long before dying starts again at the first backoff
+STEADY_AFTER = 10.0  # ready this long before it died: bad luck, not a crash loop; the backoff starts over
 START_ATTEMPTS = 3  # a service that dies this often before it was ever ready: give up (a bug, not bad luck)
 LOG_ROTATE_BYTES = 20 * 1024 * 1024
 STATE_FILE, LOCK_FILE = "dev-stack.json", "dev.lock"
@@ -206,7 +206,8 @@ class Slot:
         self.restart_at = 0.0
         self.backoff = FIRST_BACKOFF
         self.restarts = 0
-        self.ever_ready = False
+        self.ever_ready = state == "up"
+        self.ready_at: float | None = time.monotonic() if state == "up" else None
         self.deaths_before_ready = 0
 
 
@@ -313,7 +314,7 @@ class DevStack:
             unit = slot.unit
             if slot.state in ("starting", "up") and not unit.alive():
                 ran = now - slot.since
-                if ran >= STEADY_AFTER:
+                if slot.ready_at is not None and now - slot.ready_at >= STEADY_AFTER:
                     slot.backoff = FIRST_BACKOFF
                 if not slot.ever_ready:
                     slot.deaths_before_ready += 1
@@ -330,11 +331,11 @@ class DevStack:
                     say(f"{name} did not start again ({_one_line(exc)}); next try in {slot.backoff:g} s")
                     slot.backoff = min(slot.backoff * 2, MAX_BACKOFF)
                     continue
-                slot.state, slot.since = "starting", time.monotonic()
+                slot.state, slot.since, slot.ready_at = "starting", time.monotonic(), None
                 self.write_state()
             elif slot.state == "starting" and unit.ready():
                 first = not slot.ever_ready
-                slot.state, slot.ever_ready = "up", True
+                slot.state, slot.ever_ready, slot.ready_at = "up", True, time.monotonic()
                 if not (first and quiet_start):
                     say(f"{name} is back (ready {_duration(time.monotonic() - slot.since)} after its restart)")
 
@@ -395,8 +396,10 @@ def run_dev_stack(settings: Settings, *, port_base: int, broker_port: int, data_
                 print(stack.summary(key_note), flush=True)
                 stack.supervise()
             return 0
-        except RuntimeError as exc:
-            say(f"{exc}; stopping everything")
+        except Exception as exc:  # noqa: BLE001 - whatever it is, one readable line here, the details in dev.log
+            log.exception("gongdan dev failed")
+            say(f"{exc if isinstance(exc, RuntimeError) else _one_line(exc)}; stopping everything "
+                f"(details in {stack.logs.resolve() / 'dev.log'})")
             return 1
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

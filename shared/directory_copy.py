@@ -10,7 +10,8 @@ Penalty reads payers from it (a department's head, a person's department and dir
 compensation reads districts (CT-2.5 area type, rural opt-in) and contractors (CT-4.9.1).
 """
 
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -185,8 +186,8 @@ class DirectoryTables:
         async def list_entries(
             request: Request, rt: RuntimeDep, principal: Principal = reader,
             limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-            after: Annotated[Id | None, Query(description="`next_after` of the previous page")] = None,  # type: ignore[valid-type]
-            active: Annotated[bool | None, Query(description="Only active (true) or retired (false) entries")] = None,
+            after: Annotated[Id | None, Query(description="`next_after` of the previous page")] = None,
+            active: Annotated[bool | None, Query(description="Only active (true) or retired entries")] = None,
             **_: Any,
         ) -> dict[str, Any]:
             unknown = sorted(set(request.query_params) - known_params)
@@ -280,6 +281,47 @@ def view(kind: EntryKind, row: Mapping[str, Any]) -> dict[str, Any]:
 def fields_of(kind: EntryKind) -> tuple[str, ...]:
     """The fields an admin sets on an entry of `kind` (besides its id)."""
     return _FIELDS[kind]
+
+
+# -- places: which district a text names ------------------------------------------------------------------------
+
+MIN_PLACE = 2  # a name or alias shorter than this is never looked for inside an address ("1" is in every other one)
+
+
+def normalize_place(text: str) -> str:
+    """Compare place names without width, case or whitespace differences (全角/半角, 江汉 区 = 江汉区)."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def _terms(district: Mapping[str, Any]) -> list[str]:
+    return [normalize_place(t) for t in (district["name"], *(district.get("aliases") or ()))]
+
+
+def district_named(text: str | None, districts: Iterable[Mapping[str, Any]]) -> str | None:
+    """The district whose id, name or an alias is exactly `text` (an outage's `area`, a caller's `area`)."""
+    if not text:
+        return None
+    key = normalize_place(text)
+    for district in districts:
+        if key == normalize_place(district["id"]) or key in _terms(district):
+            return district["id"]
+    return None
+
+
+def district_in_address(address: str | None, districts: Iterable[Mapping[str, Any]]) -> str | None:
+    """The district an address lies in: the one whose name or alias appears in it, the longest match winning
+    (海州区 over 海州); None when none does or two different districts match equally well."""
+    if not address:
+        return None
+    text = normalize_place(address)
+    best: tuple[int, set[str]] = (0, set())
+    for district in districts:
+        length = max((len(t) for t in _terms(district) if len(t) >= MIN_PLACE and t in text), default=0)
+        if length > best[0]:
+            best = (length, {district["id"]})
+        elif length and length == best[0]:
+            best[1].add(district["id"])
+    return next(iter(best[1])) if len(best[1]) == 1 else None
 
 
 def create_directory_tables_migration() -> None:

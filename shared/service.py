@@ -23,6 +23,7 @@ from shared.http.auth import ApiKeyError, ensure_dev_keys, parse_api_keys
 from shared.http.edge import EdgeGuard, document_errors
 from shared.http.errors import install_error_handlers
 from shared.messaging.consumer import EventConsumer, Handler
+from shared.messaging.delivery import DeliveryTracker
 from shared.messaging.kafka import (
     broker_reachable,
     delete_topics,
@@ -30,7 +31,6 @@ from shared.messaging.kafka import (
     missing_topics,
     new_producer,
 )
-from shared.messaging.delivery import DeliveryTracker
 from shared.messaging.parking import count_waiting
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.transient import TRANSIENT_ERRORS
@@ -307,10 +307,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
 
     for router in spec.routers:
         app.include_router(router)
-    if spec.consumes:
-        from shared.parked_api import router as parked_router  # imports this module: loaded late
 
-        app.include_router(parked_router)
     return app
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from services.dispatch.adapters.tables import metadata, platform
 from services.dispatch.entrypoints.api import router as queries
 from services.dispatch.entrypoints.commands_api import router as commands
+from services.dispatch.entrypoints.directory_api import router as directory  # issue 8: the organisation
 from services.dispatch.entrypoints.incidents_api import router as incidents
 from services.dispatch.entrypoints.messages_api import router as messages
 from services.dispatch.entrypoints.network_api import router as network
@@ -23,5 +24,5 @@ SPEC = ServiceSpec(
     migrations_dir=Path(__file__).parent / "migrations",
     consumes=[TOPICS.tickets, TOPICS.sla],  # sla: TicketDueChanged (due_at, overdue)
     handlers=EVENT_HANDLERS,
-    routers=[queries, commands, incidents, network, messages],  # issue 8: faults, mail, forum posts
+    routers=[queries, commands, incidents, network, messages, directory],  # issue 8: faults, mail, forum posts
 )

@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from services.intake.adapters.tables import metadata, platform
+from services.intake.adapters.tables import directory, metadata, platform
 from services.intake.entrypoints.api import router
 from services.intake.service_layer.projection import EVENT_HANDLERS
 from shared.events.topics import TOPICS
+from shared.http.auth import Role
 from shared.policy.deployment import require_deployment_policy
 from shared.service import ServiceSpec
 
@@ -17,7 +18,7 @@ SPEC = ServiceSpec(
     metadata=metadata,
     tables=platform,
     migrations_dir=Path(__file__).parent / "migrations",
-    consumes=[TOPICS.tickets],  # ticket status for GX-5.3.1, outages for RULEBOOK §7
-    handlers=EVENT_HANDLERS,
-    routers=[router],
+    consumes=[TOPICS.tickets, TOPICS.directory],  # ticket status for GX-5.3.1, outages for RULEBOOK §7; districts
+    handlers={**EVENT_HANDLERS, **directory.handlers()},
+    routers=[router, directory.router((Role.AGENT, Role.IVR, Role.SUPERVISOR, Role.OPS))],
 )

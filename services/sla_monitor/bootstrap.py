@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.sla_monitor.adapters.tables import metadata, observed, platform
+from services.sla_monitor.adapters.tables import directory, metadata, observed, platform
 from services.sla_monitor.entrypoints.api import router
 from services.sla_monitor.entrypoints.readiness import sla_readiness
 from services.sla_monitor.service_layer.config import load_config
@@ -20,9 +20,10 @@ SPEC = ServiceSpec(
     metadata=metadata,
     tables=platform,
     migrations_dir=Path(__file__).parent / "migrations",
-    consumes=[TOPICS.tickets],
-    handlers=EVENT_HANDLERS,
-    routers=[observed.router("sla_monitor", "sla", (Role.OPS, Role.DISPATCHER)), router],
+    consumes=[TOPICS.tickets, TOPICS.directory],
+    handlers={**EVENT_HANDLERS, **directory.handlers()},
+    routers=[observed.router("sla_monitor", "sla", (Role.OPS, Role.DISPATCHER)), router,
+             directory.router((Role.OPS, Role.DISPATCHER, Role.SUPERVISOR))],
     workers={"timer-scanner": timer_scanner},
     readiness_details=sla_readiness,
 )

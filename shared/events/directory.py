@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.events.catalog import Payload
+from shared.events.payload import Payload
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
 from shared.events.vocabulary import AreaType

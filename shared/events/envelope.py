@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -25,36 +24,3 @@ class Envelope(BaseModel):
     correlation_id: uuid.UUID
     causation_id: uuid.UUID | None = None
     payload: Any
-
-
-def new_envelope(
-    payload: BaseModel,
-    *,
-    ticket_id: uuid.UUID,
-    sequence: int,
-    occurred_at: datetime,
-    recorded_at: datetime,
-    producer: str,
-    correlation_id: uuid.UUID | None = None,
-    causation: Envelope | None = None,
-) -> Envelope:
-    """Wrap a typed payload; correlation follows the causing event when there is one."""
-    from shared.events.registry import REGISTRY
-
-    spec = REGISTRY.spec_of(type(payload))
-    event_id = uuid.uuid4()
-    if correlation_id is None:
-        correlation_id = causation.correlation_id if causation else event_id
-    return Envelope(
-        event_id=event_id,
-        type=spec.name,
-        schema_version=spec.version,
-        ticket_id=ticket_id,
-        sequence=sequence,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-        producer=producer,
-        correlation_id=correlation_id,
-        causation_id=causation.event_id if causation else None,
-        payload=payload,
-    )

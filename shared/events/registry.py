@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
 
@@ -60,8 +62,6 @@ class Registry:
         return sorted({name for name, _ in self._by_key})
 
     def names_on(self, topic: str) -> list[str]:
-        import shared.events.catalog  # noqa: F401  (registers every event type)
-
         return sorted({spec.name for spec in self._by_key.values() if spec.topic == topic})
 
 
@@ -78,8 +78,6 @@ def encode(envelope: Envelope) -> bytes:
 
 def decode(raw: bytes | None) -> Envelope:
     """Parse wire bytes into an envelope with a typed payload, or raise DecodeError with the reason."""
-    import shared.events.catalog  # noqa: F401  (registers every event type)
-
     if raw is None:
         raise DecodeError("empty message")
     try:
@@ -105,3 +103,34 @@ def _version(value: object) -> int:
 
 def _brief(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+
+
+def new_envelope(
+    payload: BaseModel,
+    *,
+    ticket_id: uuid.UUID,
+    sequence: int,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    producer: str,
+    correlation_id: uuid.UUID | None = None,
+    causation: Envelope | None = None,
+) -> Envelope:
+    """Wrap a typed payload; correlation follows the causing event when there is one."""
+    spec = REGISTRY.spec_of(type(payload))
+    event_id = uuid.uuid4()
+    if correlation_id is None:
+        correlation_id = causation.correlation_id if causation else event_id
+    return Envelope(
+        event_id=event_id,
+        type=spec.name,
+        schema_version=spec.version,
+        ticket_id=ticket_id,
+        sequence=sequence,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+        producer=producer,
+        correlation_id=correlation_id,
+        causation_id=causation.event_id if causation else None,
+        payload=payload,
+    )

@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import AwareDatetime, Field
 
-from shared.events.catalog import Payload
+from shared.events.payload import Payload
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
 

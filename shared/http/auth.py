@@ -24,6 +24,8 @@ class Role(StrEnum):
     FINANCE = "finance"
     OPS = "ops"
     NMS = "nms"  # the network management system: reports network and system faults (issue 8)
+    COMPREHENSIVE = "comprehensive"  # the comprehensive department (综合部): reviews penalty appeals (NJ-4.3.6)
+    GM = "gm"  # the general manager: last approval of a penalty appeal (NJ-4.3.6)
     ADMIN = "admin"
 
 

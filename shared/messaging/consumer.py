@@ -273,7 +273,7 @@ class EventConsumer:
                 await call_handler(self._handlers, uow, [envelope])
                 await savepoint.commit()
                 return envelope.type, "applied"
-            except Exception as exc:  # noqa: BLE001 - classified below
+            except Exception as exc:
                 await savepoint.rollback()
                 uow.discard_since(mark)
                 if is_transient(exc):

@@ -56,6 +56,8 @@ def explain(file: Path) -> None:
     typer.echo(describe_field_time(policy.field_time))
     typer.echo("")
     typer.echo(describe_penalties(policy))
+    typer.echo("")
+    typer.echo(describe_compensation(policy))
 
 
 def describe_penalties(policy: Policy) -> str:
@@ -66,6 +68,15 @@ def describe_penalties(policy: Policy) -> str:
         return "penalties: none (the policy has no penalty clauses)"
     return (f"penalty clauses (appeal refund {policy.penalties.refund_percent}%):\n"
             + render_table(clause_rows(policy.penalties), PENALTY_HEADERS))
+
+
+def describe_compensation(policy: Policy) -> str:
+    """Issue 11: the customer compensation schemes, their promises and amounts."""
+    from shared.policy.compensation import COMPENSATION_HEADERS, scheme_rows
+
+    if not policy.compensation.schemes:
+        return "compensation: none (the policy has no compensation schemes)"
+    return "compensation schemes:\n" + render_table(scheme_rows(policy.compensation), COMPENSATION_HEADERS)
 
 
 def describe_field_time(field_time: FieldTimePolicy) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from shared.policy import compensation_loader as _compensation
 from shared.policy import penalty_loader as _penalties
 from shared.policy.schema import CalendarSpec, FieldTimePolicy, Policy, PolicyFileHead, TimerRule
 
@@ -89,6 +90,7 @@ def load_policy(path: str | Path) -> Policy:
         timers=_validate_timers(timers, calendars),
         field_time=_validate_field_time(field_time),
         penalties=_penalties.validate_penalties(merged.penalties, set(timers)),  # issue 10
+        compensation=_compensation.validate_compensation(merged.compensation, timers),  # issue 11
     )
 
 
@@ -102,6 +104,7 @@ class _Merged:
     files: list[str]
     packs: list[str]
     penalties: _penalties.PenaltyMerge = field(default_factory=lambda: _penalties.PenaltyMerge())
+    compensation: _compensation.CompensationMerge = field(default_factory=lambda: _compensation.CompensationMerge())
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -161,8 +164,11 @@ def _merge_file(path: Path, into: _Merged, stack: tuple[Path, ...]) -> PolicyFil
     if head.field_time:  # later files override earlier ones role by role (RULEBOOK §1 composition)
         into.field_time.data = _deep_merge(into.field_time.data, head.field_time)
         into.field_time.origins.append((path, "field_time", head.field_time))
+    into.penalties.disabled_timers.update(head.disable)  # issue 10: clauses on a disabled timer never fire
     if head.penalties:  # issue 10: penalty clauses merge like timers (shared/policy/penalty_loader.py)
         _penalties.merge_penalties(path, head.penalties, into.penalties)
+    if head.compensation:  # issue 11: compensation schemes merge by id (shared/policy/compensation_loader.py)
+        _compensation.merge_compensation(path, head.compensation, into.compensation)
     into.files.append(str(path))
     into.packs.append(head.pack)
     return head
@@ -204,14 +210,14 @@ def _validate_timers(entries: dict[str, _Entry], calendars: dict[str, _Entry]) -
         if cal is not None and cal != "default" and cal not in calendars:
             path, prefix = entry.blame("deadline")
             raise PolicyError(path, f"{prefix}.deadline.calendar", f"unknown calendar {cal!r}")
+        _check_event_names(rule, entry)
         rules.append(rule)
     return tuple(rules)
 
 
 def event_vocabulary() -> frozenset[str]:
     """Every registered event type: what a timer may start or stop on."""
-    import shared.events.catalog  # noqa: F401  (registers every event type)
-    from shared.events.registry import REGISTRY
+    from shared.events import REGISTRY  # the package registers every event type
 
     return frozenset(REGISTRY.names())
 

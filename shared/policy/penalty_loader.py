@@ -21,6 +21,7 @@ class PenaltyMerge:
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     group_files: dict[str, Path] = field(default_factory=dict)
     refund_percent: tuple[int, Path] | None = None
+    disabled_timers: set[str] = field(default_factory=set)  # an operator disabled the timer: its clauses never fire
 
 
 def merge_penalties(path: Path, raw: dict[str, Any], into: PenaltyMerge) -> None:
@@ -75,7 +76,7 @@ def validate_penalties(merged: PenaltyMerge, timer_ids: set[str]) -> PenaltyPoli
         except ValidationError as exc:
             raise _blamed(exc, entry) from None
         for i, rule_id in enumerate(clause.trigger.breach):
-            if rule_id not in timer_ids:
+            if rule_id not in timer_ids and rule_id not in merged.disabled_timers:
                 path, prefix = entry.blame("trigger")
                 raise PolicyError(path, f"{prefix}.trigger.breach[{i}]",
                                   f"clause {clause.clause}: no timer rule {rule_id!r} in this policy")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from shared.policy.compensation import CompensationPolicy
 from shared.policy.penalties import PenaltyPolicy
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -109,7 +110,7 @@ Limit = Annotated[timedelta, BeforeValidator(_parse_limit)]
 
 #: API roles (shared.http.auth.Role values; a unit test keeps the two in step).
 ApiRole = Literal["ivr", "agent", "dispatcher", "handler", "technician", "supervisor", "deputy-gm", "finance",
-                  "ops", "admin", "nms"]
+                  "ops", "admin", "nms", "comprehensive", "gm"]
 
 
 class CalendarSpec(Strict):
@@ -288,6 +289,7 @@ class Policy(Strict):
     timers: tuple[TimerRule, ...]
     field_time: FieldTimePolicy = FieldTimePolicy()
     penalties: PenaltyPolicy = PenaltyPolicy()  # issue 10: penalty clauses (shared/policy/penalties.py)
+    compensation: CompensationPolicy = CompensationPolicy()  # issue 11: schemes (shared/policy/compensation.py)
 
     def timer(self, rule_id: str) -> TimerRule:
         """The timer rule with this id (KeyError if absent)."""
@@ -310,3 +312,4 @@ class PolicyFileHead(Strict):
     disable: Names = ()
     field_time: dict[str, Any] = {}
     penalties: dict[str, Any] = {}  # issue 10: merged by shared/policy/penalty_loader.py
+    compensation: dict[str, Any] = {}  # issue 11: merged by shared/policy/compensation_loader.py

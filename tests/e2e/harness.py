@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.devstack import free_port, port_open
+from shared.devstack import die_with_parent, free_port, port_open
 
 SERVICES = ("intake", "dispatch", "sla_monitor", "penalty", "compensation")
 CONSUMERS = SERVICES  # every service consumes gongdan.tickets
@@ -55,7 +55,7 @@ class DevStack:
 
     def start(self, timeout: float = 150) -> None:
         self.process = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env=self.env)
+                                        env=self.env, preexec_fn=die_with_parent())  # we die: it stops all
         threading.Thread(target=self._read, daemon=True).start()
         self.wait_for_line("API keys", timeout)
 
@@ -285,14 +285,21 @@ def census(stack: DevStack, ticket_ids: Iterable[str], *, wait: float = 120, wor
 
         with ThreadPoolExecutor(workers) as pool:
             while True:
-                jobs = [(s, t) for s, pending in missing.items() for t in pending]
-                still: dict[str, list[str]] = {s: [] for s in SERVICES}
-                for service, ticket, view in pool.map(look, jobs):
-                    if view is None:
-                        still[service].append(ticket)
-                    elif not _applied_once(service, view):
-                        duplicated[service].append(ticket)
-                missing = still
+                for service, pending in missing.items():
+                    # in chunks; a chunk with a ticket still missing ends this round for the service (it is
+                    # behind), so a lagging service costs a few requests per round, not one per ticket
+                    still: list[str] = []
+                    for start in range(0, len(pending), workers * 4):
+                        chunk = pending[start:start + workers * 4]
+                        if still:
+                            still += chunk
+                            continue
+                        for _, ticket, view in pool.map(look, [(service, t) for t in chunk]):
+                            if view is None:
+                                still.append(ticket)
+                            elif not _applied_once(service, view):
+                                duplicated[service].append(ticket)
+                    missing[service] = still
                 if not any(missing.values()) or time.monotonic() > deadline:
                     break
                 time.sleep(2)

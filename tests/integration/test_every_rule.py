@@ -52,7 +52,7 @@ async def monitor(stack: Stack) -> AsyncIterator[Monitor]:
     app = create_app(spec, settings, stack.clock)
     runtime = app.state.runtime
     await runtime.start()
-    relay = runtime._tasks.pop("relay")  # noqa: SLF001 - its events stay in its own outbox
+    relay = runtime._tasks.pop("relay")
     relay.cancel()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sla-every-rule")
     try:
@@ -236,4 +236,4 @@ def test_every_shipped_rule_has_a_row() -> None:
 
 
 #: Rules of network/system faults, mail and forum posts: their rows are in test_every_rule_work_items.py.
-from tests.support.work_item_rules import WORK_ITEM_RULES  # noqa: E402
+from tests.support.work_item_rules import WORK_ITEM_RULES

@@ -17,6 +17,7 @@ from shared.clock import ControllableClock
 from shared.http.auth import Role
 from shared.service import ServiceRuntime, create_app
 from shared.settings import Settings
+from tests.support.directory import seed_directory
 
 T = TypeVar("T")
 
@@ -62,6 +63,7 @@ async def start_stack(database_url: str, bootstrap: str, volatile_broker: bool) 
                                 base_url=f"http://{name}")
         for name, app in apps.items()
     }
+    await seed_directory(clients["dispatch"], keys[Role.ADMIN])  # issue 8: the departments the tests dispatch to
     return Stack(apps, clients, keys, clock, settings)
 
 

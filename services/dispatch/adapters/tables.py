@@ -83,6 +83,7 @@ incidents = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("area", String(limits.OUTAGE_AREA), nullable=False),
+    Column("districts", JSONB, nullable=False, server_default="[]"),  # directory district ids (issue 8)
     Column("area_type", String(20)),
     Column("products", JSONB, nullable=False),
     Column("cause", Text, nullable=False),

@@ -7,9 +7,6 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from shared import limits
-from shared.inputs import Instant, Line
-from shared.inputs import Text as _Text
-
 from shared.events.vocabulary import (
     AreaType,
     CallbackExemption,
@@ -27,6 +24,8 @@ from shared.events.vocabulary import (
     Segment,
     TicketKind,
 )
+from shared.inputs import Instant, Line
+from shared.inputs import Text as _Text
 
 Text = _Text(limits.FREE_TEXT)  # free text: tab and newlines allowed, no other control character
 Department = Line(limits.DEPARTMENT)

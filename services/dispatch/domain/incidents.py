@@ -8,8 +8,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from shared.events.lifecycle import OutageDeclared, OutageRestored
 from shared import limits
+from shared.events.lifecycle import OutageDeclared, OutageRestored
 from shared.events.vocabulary import AreaType, Product, Role
 from shared.inputs import Instant, Line, Text
 
@@ -28,6 +28,9 @@ class DeclareOutage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     area: Line(limits.OUTAGE_AREA)
+    districts: tuple[Line(limits.TICKET_AREA), ...] = Field(
+        (), max_length=200, description="Directory district ids affected (issue 8); default: the district `area` "
+        "names exactly, if any. Callers are told by district, never by text found in their address")
     area_type: AreaType | None = None
     products: tuple[Product, ...] = ()
     cause: Text(limits.FREE_TEXT)

@@ -7,7 +7,14 @@ from datetime import datetime
 
 from pydantic import Field
 
-from services.dispatch.domain.work_items import Acting, ItemCommand, ItemState, Series, WorkItemRefused, field_time
+from services.dispatch.domain.work_items import (
+    Acting,
+    ItemCommand,
+    ItemState,
+    Series,
+    WorkItemRefused,
+    field_time,
+)
 from shared import limits
 from shared.events.lifecycle.work_items import ForumPostPublished, ForumPostReplied, MailReceived, MailReplied
 from shared.inputs import Line, Text

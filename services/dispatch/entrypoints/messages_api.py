@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
@@ -18,11 +18,10 @@ from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.edge import error_responses
 from shared.http.idempotency import IdempotencyKey
-from shared.http.routes import same_path_routes
 from shared.inputs import Line
 from shared.service import RuntimeDep
 
-router = APIRouter(tags=["mail and forum posts"], route_class=same_path_routes())  # GET + POST on one path
+router = APIRouter(tags=["mail and forum posts"])
 MailDesk = Annotated[Principal, Depends(require(Role.AGENT, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR))]
 ForumDesk = Annotated[Principal, Depends(require(Role.AGENT, Role.SUPERVISOR))]
 ForumReplier = Annotated[Principal, Depends(require(Role.AGENT, Role.SUPERVISOR, Role.HANDLER))]
@@ -57,7 +56,7 @@ async def read_mail(mail_id: uuid.UUID, rt: RuntimeDep, _: Reader, field_time: F
 
 @router.get("/mail", summary="Mail, newest first")
 async def list_mail(rt: RuntimeDep, _: Reader,
-                    state: Line(20) | None = Query(None, description="received or replied"),
+                    state: Literal["received", "replied"] | None = None,
                     department: Line(limits.DEPARTMENT) | None = None,
                     limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
     async with rt.new_uow() as uow:
@@ -91,7 +90,7 @@ async def read_post(post_id: uuid.UUID, rt: RuntimeDep, _: Reader, field_time: F
 
 @router.get("/forum-posts", summary="Forum posts, newest first")
 async def list_posts(rt: RuntimeDep, _: Reader,
-                     state: Line(20) | None = Query(None, description="published or replied"),
+                     state: Literal["published", "replied"] | None = None,
                      limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
     async with rt.new_uow() as uow:
         return await work_items.list_items(uow, Series.forum_post, {"state": state}, limit)

@@ -5,7 +5,7 @@ No `from __future__ import annotations`: the act routes are built in a loop and 
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
@@ -21,12 +21,11 @@ from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.edge import error_responses
 from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
-from shared.http.routes import same_path_routes
 from shared.inputs import Line
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep, ServiceRuntime
 
-router = APIRouter(tags=["network and system faults"], route_class=same_path_routes())  # GET + POST /network-faults
+router = APIRouter(tags=["network and system faults"])
 FIELD = (Role.HANDLER, Role.TECHNICIAN)
 Reader = Annotated[Principal, Depends(require(Role.NMS, Role.DISPATCHER, Role.HANDLER, Role.TECHNICIAN,
                                               Role.SUPERVISOR, Role.AGENT, Role.OPS))]
@@ -107,7 +106,7 @@ async def read(fault_id: uuid.UUID, rt: RuntimeDep, _: Reader, field_time: Field
 async def list_faults(
     rt: RuntimeDep,
     _: Reader,
-    state: Line(20) | None = Query(None, description="reported, responded, on-site, fixed, replied"),
+    state: Literal["reported", "responded", "on-site", "fixed", "replied"] | None = None,
     layer: FaultLayer | None = None,
     severity: FaultSeverity | None = None,
     department: Line(limits.DEPARTMENT) | None = None,

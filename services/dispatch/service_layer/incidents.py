@@ -17,6 +17,7 @@ from services.dispatch.domain.incidents import (
     declare,
     restore,
 )
+from services.dispatch.service_layer.directory import outage_districts
 from services.dispatch.service_layer.tickets import execute
 from shared.events import new_envelope
 from shared.http.acting import acting_role
@@ -32,8 +33,11 @@ async def declare_outage(uow: UnitOfWork, cmd: DeclareOutage, principal: Princip
         event = declare(cmd, incident_id, principal.name, acting_role(principal), now)
     except IncidentRefused as refused:
         raise DomainError(422, refused.reason) from None
+    districts = await outage_districts(uow, cmd.area, cmd.districts, cmd.publishing_department)  # issue 8
+    event = event.model_copy(update={"districts": districts})
     await uow.conn.execute(insert(incidents).values(
-        id=incident_id, area=event.area, area_type=cmd.area_type.value if cmd.area_type else None,
+        id=incident_id, area=event.area, districts=list(districts),
+        area_type=cmd.area_type.value if cmd.area_type else None,
         products=[p.value for p in event.products], cause=event.cause, planned=event.planned,
         notice_at=event.notice_at, starts_at=event.starts_at, estimated_restore_at=event.estimated_restore_at,
         declared_by=principal.name, version=1,
@@ -89,5 +93,6 @@ async def get_incident(uow: UnitOfWork, incident_id: uuid.UUID) -> dict[str, Any
     iso = {k: row[k].isoformat() if row[k] else None
            for k in ("notice_at", "starts_at", "estimated_restore_at", "restored_at", "restore_notice_at")}
     return {"incident_id": str(row["id"]), "state": "restored" if row["restored_at"] else "declared",
-            "area": row["area"], "area_type": row["area_type"], "products": row["products"], "cause": row["cause"],
+            "area": row["area"], "districts": row["districts"] or [], "area_type": row["area_type"],
+            "products": row["products"], "cause": row["cause"],
             "planned": row["planned"], "declared_by": row["declared_by"], "linked_tickets": count, **iso}

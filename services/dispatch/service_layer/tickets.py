@@ -12,6 +12,7 @@ from services.dispatch.domain import commands as c
 from services.dispatch.domain.decide import CommandRefused, decide, field_time
 from services.dispatch.domain.state import TicketState
 from services.dispatch.domain.ticket import evolve, fold
+from services.dispatch.service_layer.directory import check_ticket_command
 from shared.events import Envelope, new_envelope
 from shared.events.catalog import Payload
 from shared.http.acting import backdate_problem, field_time_error
@@ -55,6 +56,7 @@ async def execute(
     if problem := backdate_problem(command.occurred_at, now, api_role, backdate):
         raise DomainError(422, problem, fields=[field_time_error(problem)])
     state = await load_locked(uow, ticket_id)
+    await check_ticket_command(uow, command)  # issue 8: a department or technician must be in the directory (422)
     try:
         payloads = decide(state, command, now)
         at = field_time(state, command, now)

@@ -74,7 +74,7 @@ async def find_tickets(conn: AsyncConnection, *, number: str | None, phone_key: 
 async def active_incidents(conn: AsyncConnection) -> list[ActiveIncident]:
     rows = (await conn.execute(select(incidents).where(incidents.c.restored_at.is_(None)))).mappings().all()
     return [ActiveIncident(r["id"], r["area"], r["cause"], r["planned"], tuple(Product(p) for p in r["products"]),
-                           r["estimated_restore_at"]) for r in rows]
+                           r["estimated_restore_at"], tuple(r["districts"] or ())) for r in rows]
 
 
 async def incident_is_active(conn: AsyncConnection, incident_id: uuid.UUID) -> bool:

@@ -4,10 +4,12 @@ from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, Sequence, S
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared import limits
+from shared.directory_copy import DirectoryTables
 from shared.persistence.tables import platform_tables
 
 metadata = MetaData()
 platform = platform_tables(metadata)
+directory = DirectoryTables(metadata)  # intake's copy of the directory (issue 8): districts for intake
 
 # Numbers come from a sequence: unique under concurrency, and a rolled-back intake leaves a gap, never a clash.
 ticket_number_seq = Sequence("ticket_number_seq", metadata=metadata, start=1)
@@ -32,6 +34,7 @@ tickets = Table(
     Column("segment", String(30)),
     Column("area_type", String(20)),
     Column("area", String(limits.TICKET_AREA)),
+    Column("district", String(limits.TICKET_AREA)),  # directory district id: given, or found in the address
     Column("product", String(20)),
     Column("priority", String(10)),
     Column("account_key", String(40)),
@@ -48,6 +51,7 @@ incidents = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("area", String(limits.OUTAGE_AREA), nullable=False),
+    Column("districts", JSONB, nullable=False, server_default="[]"),  # directory district ids (issue 8)
     Column("cause", Text, nullable=False),
     Column("planned", Boolean, nullable=False),
     Column("products", JSONB, nullable=False),

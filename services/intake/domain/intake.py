@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.intake.domain.validation import DEFAULT_LIMITS as LIMITS
 from shared import limits
-
 from shared.events.vocabulary import (
     AreaType,
     Channel,

@@ -12,11 +12,11 @@ from fastapi.responses import JSONResponse
 from services.intake.domain.intake import LogTicket
 from services.intake.domain.numbering import InvalidTicketNumber, parse_ticket_number
 from services.intake.service_layer import handlers
+from shared import limits
 from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.errors import DomainError
 from shared.http.idempotency import IdempotencyKey, request_fingerprint, run_idempotent
-from shared import limits
 from shared.inputs import Line
 from shared.service import RuntimeDep
 

@@ -24,7 +24,7 @@ def creation_events(cmd: LogTicket, principal: Principal, ticket_id: uuid.UUID, 
         customer=Customer(name=c.name, phone=c.phone, address=c.address, account=c.account),
         description=cmd.description, created_by=principal.name, channel=cmd.channel, authority=cmd.authority,
         complaint_class=complaint_class_of(cmd), segment=cmd.segment, area_type=cmd.area_type, area=cmd.area,
-        product=cmd.product, priority=cmd.priority, same_day=cmd.same_day,
+        product=cmd.product, priority=cmd.priority, same_day=cmd.same_day, district=cmd.district,
     )]
     who = {"ticket_id": ticket_id, "actor": principal.name, "role": acting_role(principal)}
     if cmd.recording_ref:  # CT-3.3.1 evidence

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from services.intake.adapters import repository as repo
-from services.intake.adapters.tables import ticket_number_seq
+from services.intake.adapters.tables import directory, ticket_number_seq
 from services.intake.domain.duplicates import (
     FaultReport,
     find_duplicate,
@@ -19,11 +19,13 @@ from services.intake.domain.duplicates import (
 )
 from services.intake.domain.intake import LogTicket, complaint_class_of
 from services.intake.domain.numbering import number_for
-from services.intake.domain.phones import normalize_phone
 from services.intake.domain.outages import ActiveIncident, affecting
+from services.intake.domain.phones import normalize_phone
 from services.intake.domain.request import parse_log_ticket
 from services.intake.service_layer.events import creation_events, repeat_report_events
+from shared.directory_copy import district_in_address, district_named
 from shared.events import new_envelope
+from shared.events.vocabulary import AreaType
 from shared.http.acting import backdate_problem, field_time_error
 from shared.http.auth import Principal
 from shared.http.errors import DomainError
@@ -46,7 +48,8 @@ def parse(body: Any) -> LogTicket:
 
 def _incident_view(incident: ActiveIncident) -> dict[str, Any]:
     restore = incident.estimated_restore_at
-    return {"incident_id": str(incident.incident_id), "area": incident.area, "cause": incident.cause,
+    return {"incident_id": str(incident.incident_id), "area": incident.area, "districts": list(incident.districts),
+            "cause": incident.cause,
             "planned": incident.planned, "estimated_restore_at": restore.isoformat() if restore else None}
 
 
@@ -61,9 +64,10 @@ async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, sett
         message = f"incident {cmd.incident_id} is not an active outage"
         raise DomainError(422, message, fields=[{"field": "incident_id", "in": "body", "rule": "RULEBOOK-7",
                                                  "message": message}])
+    cmd = await with_district(uow, cmd)  # issue 8: the directory district, and its area type by default
     c = cmd.customer
     account_key, address_key = normalize_account(c.account), normalize_address(c.address)
-    incidents = affecting(await repo.active_incidents(uow.conn), c.address, cmd.area, cmd.product)
+    incidents = affecting(await repo.active_incidents(uow.conn), c.address, cmd.area, cmd.product, cmd.district)
     told = [_incident_view(i) for i in incidents]
     if cmd.kind.value == "fault" and not cmd.duplicate_override and not cmd.first_contact_solution:
         await repo.lock_customer(uow.conn, account_key)
@@ -72,6 +76,24 @@ async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, sett
             return StoredResponse(200, repeat | {"incidents": told})
     created = await _create(uow, cmd, principal, occurred, now, settings, account_key, address_key)
     return StoredResponse(201, created | {"incidents": told})
+
+
+async def with_district(uow: UnitOfWork, cmd: LogTicket) -> LogTicket:
+    """The ticket's district: the one given (it must be in intake's copy of the directory: 422 naming `district`),
+    else the one its `area` or its address names; without an `area_type`, the ticket takes the district's."""
+    districts = await directory.districts(uow.conn)
+    if cmd.district is not None:
+        if not any(d["id"] == cmd.district for d in districts):
+            message = f"district {cmd.district!r} is not in the directory"
+            raise DomainError(422, message, fields=[{"field": "district", "in": "body", "rule": "directory_reference",
+                                                     "message": message}])
+        district = cmd.district
+    else:
+        district = district_named(cmd.area, districts) or district_in_address(cmd.customer.address, districts)
+    if district is None:
+        return cmd
+    area_type = cmd.area_type or AreaType(next(d["area_type"] for d in districts if d["id"] == district))
+    return cmd.model_copy(update={"district": district, "area_type": area_type})
 
 
 async def _link_repeat(uow: UnitOfWork, cmd: LogTicket, principal: Principal, occurred: datetime, now: datetime,
@@ -105,7 +127,8 @@ async def _create(uow: UnitOfWork, cmd: LogTicket, principal: Principal, occurre
         "created_by": principal.name, "occurred_at": occurred, "recorded_at": now,
         "channel": cmd.channel.value, "authority": cmd.authority,
         "complaint_class": _value(complaint_class_of(cmd)), "segment": cmd.segment.value,
-        "area_type": _value(cmd.area_type), "area": cmd.area, "product": _value(cmd.product),
+        "area_type": _value(cmd.area_type), "area": cmd.area, "district": cmd.district,
+        "product": _value(cmd.product),
         "priority": cmd.priority.value, "account_key": account_key, "address_key": address_key,
         "phone_key": normalize_phone(c.phone),
         "incident_id": cmd.incident_id, "status": state, "last_sequence": len(events),
@@ -151,7 +174,7 @@ def ticket_view(row: Any) -> dict[str, Any]:
                      "account": row["account"]},
         "description": row["description"], "created_by": row["created_by"],
         **{k: row[k] for k in ("channel", "authority", "complaint_class", "segment", "area_type", "area",
-                               "product", "priority")},
+                               "district", "product", "priority")},
         "incident_id": str(row["incident_id"]) if row["incident_id"] else None,
         "occurred_at": row["occurred_at"].isoformat(), "recorded_at": row["recorded_at"].isoformat(),
     }

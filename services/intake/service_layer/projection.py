@@ -17,7 +17,7 @@ async def on_status_event(uow: UnitOfWork, event: Envelope) -> None:
 async def on_outage_declared(uow: UnitOfWork, event: Envelope) -> None:
     p: OutageDeclared = event.payload
     await repo.save_incident(uow.conn, {
-        "id": p.incident_id, "area": p.area, "cause": p.cause, "planned": p.planned,
+        "id": p.incident_id, "area": p.area, "districts": list(p.districts), "cause": p.cause, "planned": p.planned,
         "products": [product.value for product in p.products], "starts_at": p.starts_at,
         "estimated_restore_at": p.estimated_restore_at,
     })

@@ -1,10 +1,14 @@
-"""penalty's own database: the ticket facts it has seen, plus the platform tables."""
+"""penalty's own database: the ticket facts it has seen, the ledger (issue 10), plus the platform tables."""
 
 from sqlalchemy import MetaData
 
+from services.penalty.adapters.ledger_tables import ledger_tables
+from shared.directory_copy import DirectoryTables
 from shared.observed import ObservedTables
 from shared.persistence.tables import platform_tables
 
 metadata = MetaData()
 platform = platform_tables(metadata)
 observed = ObservedTables(metadata)
+directory = DirectoryTables(metadata)  # penalty's copy of the directory (issue 8)
+ledger = ledger_tables(metadata)

@@ -19,12 +19,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared import limits
+from shared.directory_copy import DirectoryTables
 from shared.observed import ObservedTables
 from shared.persistence.tables import platform_tables
 
 metadata = MetaData()
 platform = platform_tables(metadata)
 observed = ObservedTables(metadata)
+directory = DirectoryTables(metadata)  # sla_monitor's copy of the directory (issue 8)
 
 # Per-ticket `sequence` of the events sla_monitor publishes: monotonic (gaps allowed), no row to contend on.
 event_sequence = Sequence("sla_event_seq", metadata=metadata)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from services.sla_monitor.domain.calendar import Span, WorkingCalendar
+from services.sla_monitor.domain.calendar import WorkingCalendar
 from shared.policy.schema import Condition, TimerRule, hhmm_minutes
 
 _LISTS = ("kind", "segment", "product", "area", "channel", "priority")

@@ -10,11 +10,10 @@ from services.sla_monitor.domain.calendar import WorkingCalendar, policy_calenda
 from services.sla_monitor.domain.timers import runnable
 from shared.events.vocabulary import PauseReason
 from shared.policy import Policy, TimerRule
-from shared.policy.schema import PausePolicy, PromisedDeadline
 from shared.policy.deployment import DEFAULT_POLICY as DEFAULT_POLICY  # re-exported for this module's callers
 from shared.policy.deployment import load_deployment_policy, policy_path
+from shared.policy.schema import PausePolicy, PromisedDeadline
 from shared.settings import Settings
-
 
 #: Issue 8: a due date the dispatcher sets by hand is a timer of its own (warnings, no money: no penalty clause
 #: names it) and never moves a policy deadline. Customer-caused waits pause it like the repair timers.

@@ -10,7 +10,7 @@ from services.sla_monitor.adapters.repository import next_sequence
 from services.sla_monitor.domain.timers import Timer, overdue
 from shared.events import Envelope
 from shared.events.catalog import Payload
-from shared.events.envelope import new_envelope
+from shared.events.registry import new_envelope
 from shared.events.sla import (
     SlaBreachClosed,
     SlaBreached,

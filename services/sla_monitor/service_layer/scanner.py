@@ -74,7 +74,7 @@ async def run_scanner(runtime: ServiceRuntime, cfg: SlaConfig) -> None:
         except TRANSIENT_ERRORS as exc:
             log.warning("sla_monitor: timer scan failed (%r); retrying", exc)
             handled = 0
-        except Exception:  # noqa: BLE001 - a bad row must not stop every other timer firing
+        except Exception:
             log.exception("sla_monitor: timer scan failed; retrying in 5 s")
             await asyncio.sleep(5)
             continue

@@ -1,5 +1,6 @@
 """Ticket lifecycle events after creation (RULEBOOK §3, §7); importing this registers them all."""
 
+import shared.events.lifecycle.work_items  # noqa: F401  (issue 8: faults, mail, forum posts)
 from shared.events.lifecycle.aftercare import (
     CallbackDone,
     CustomerChurned,
@@ -39,7 +40,6 @@ from shared.events.lifecycle.incidents import (
     ResolvedAtFirstContact,
     TicketLinkedToIncident,
 )
-import shared.events.lifecycle.work_items  # noqa: E402,F401  (issue 8: faults, mail, forum posts)
 
 __all__ = [
     "AppointmentBooked",

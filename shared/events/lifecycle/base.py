@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import Field
 
-from shared.events.catalog import Payload
+from shared.events.payload import Payload
 from shared.events.vocabulary import (
     AreaType,
     ComplaintClass,

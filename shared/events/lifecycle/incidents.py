@@ -6,8 +6,8 @@ import uuid
 
 from pydantic import AwareDatetime, Field
 
-from shared.events.catalog import Payload
 from shared.events.lifecycle.base import HumanAct
+from shared.events.payload import Payload
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
 from shared.events.vocabulary import AreaType, Channel, Product, Role

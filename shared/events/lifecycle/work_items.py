@@ -9,7 +9,7 @@ from enum import Enum
 
 from pydantic import Field
 
-from shared.events.catalog import Payload
+from shared.events.payload import Payload
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
 from shared.events.vocabulary import Role

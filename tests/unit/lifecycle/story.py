@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.dispatch.domain import commands as c
@@ -13,7 +13,7 @@ from services.dispatch.domain.ticket import evolve
 from shared.events.catalog import Customer, Payload, TicketCreated
 from shared.events.vocabulary import Role, TicketKind
 
-T0 = datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc)  # 09:00 Asia/Shanghai, a Monday
+T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)  # 09:00 Asia/Shanghai, a Monday
 STEP = timedelta(minutes=1)
 
 

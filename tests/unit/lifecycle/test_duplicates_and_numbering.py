@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -24,7 +24,7 @@ from services.intake.domain.numbering import (
 )
 from shared.events.vocabulary import Product
 
-NOW = datetime(2025, 3, 3, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 
 
 def ticket(
@@ -157,7 +157,7 @@ def test_bad_parts_are_refused(year: int, dept: str, seq: int) -> None:
 
 
 def test_year_is_the_operators_local_year() -> None:
-    new_year_in_shanghai = datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc)  # 2026-01-01 00:30 +08:00
+    new_year_in_shanghai = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)  # 2026-01-01 00:30 +08:00
     assert number_for(new_year_in_shanghai, "KF", 7) == "2026-KF-000007"
     assert number_for(new_year_in_shanghai - timedelta(hours=1), "KF", 7) == "2025-KF-000007"
     with pytest.raises(ValueError):

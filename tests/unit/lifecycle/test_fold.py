@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-import shared.events.lifecycle as lifecycle
 from services.dispatch.domain.state import Status
 from services.dispatch.domain.ticket import evolve, fold
-from shared.events import REGISTRY, decode, encode, new_envelope
+from shared.events import REGISTRY, decode, encode, lifecycle, new_envelope
 from shared.events.topics import TOPICS
 from shared.events.vocabulary import RedispatchReason, Segment, TicketKind
 from tests.unit.lifecycle.story import T0, Story, created

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.sla_monitor.domain.calendar import WorkingCalendar
-from services.sla_monitor.domain.rules import Pause, Span
+from services.sla_monitor.domain.calendar import Span, WorkingCalendar
+from services.sla_monitor.domain.rules import Pause
 from shared.policy import TimerRule
 from shared.policy.loader import PolicyError, load_policy
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time
 
 from services.sla_monitor.domain.rules import (
-    Pause,
     TicketAttrs,
     matches,
     select_rules,

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from services.sla_monitor.bootstrap import SPEC
 from services.sla_monitor.domain import timers as tm
 from services.sla_monitor.domain.ticket import TicketContext, fold
 from services.sla_monitor.service_layer.config import DEFAULT_POLICY, load_config
-from services.sla_monitor.bootstrap import SPEC
 from shared.policy import PolicyError, TimerRule, load_policy
 from shared.settings import Settings
 from tests.unit.sla.helpers import CALS, sh

@@ -3,6 +3,7 @@
 Revision ID: 0005
 Revises: 0004
 """
+from shared.directory_copy import create_directory_tables_migration, drop_directory_tables_migration
 
 revision = "0005"
 down_revision = "0004"
@@ -11,8 +12,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass  # TODO(issue 8): filled in by the work named in the docstring
+    create_directory_tables_migration()
 
 
 def downgrade() -> None:
-    pass
+    drop_directory_tables_migration()
