@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
+from shared.errors import NotFound
 from shared.events import Envelope
 from shared.events.catalog import TicketCreated
 from shared.http.auth import Principal, Role, require
-from shared.http.errors import DomainError
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep
 
@@ -62,7 +62,7 @@ class ObservedTables:
     async def view(self, uow: UnitOfWork, ticket_id: uuid.UUID, service: str) -> dict:
         ticket = (await uow.conn.execute(select(self.tickets).where(self.tickets.c.ticket_id == ticket_id))).first()
         if ticket is None:
-            raise DomainError(404, f"ticket {ticket_id} not seen by {service} (yet)")
+            raise NotFound(f"ticket {ticket_id} not seen by {service} (yet)")
         events = (
             await uow.conn.execute(
                 select(self.events).where(self.events.c.ticket_id == ticket_id)

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import Conflict, Invalid, NotFound, Refused
+
 log = logging.getLogger(__name__)
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
           409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_failed",
@@ -43,8 +45,13 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
+#: A use case's refusal (shared/errors.py) as an HTTP status.
+REFUSAL_STATUS: dict[type[Refused], int] = {NotFound: 404, Conflict: 409, Invalid: 422}
+
+
 class DomainError(Exception):
-    """Raised by handlers for a refused request; `status` is the HTTP status to answer with."""
+    """Raised by entrypoints for a refused request; `status` is the HTTP status to answer with. Use cases raise
+    the refusals of shared/errors.py instead."""
 
     def __init__(self, status: int, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -70,6 +77,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain(request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(status_code=exc.status, content=error_body(exc.status, exc.message, **exc.details))
+
+    @app.exception_handler(Refused)
+    async def on_refused(request: Request, exc: Refused) -> JSONResponse:
+        status = REFUSAL_STATUS[type(exc)]
+        return JSONResponse(status_code=status, content=error_body(status, exc.message, **exc.details))
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -19,10 +19,10 @@ from services.dispatch.domain.incidents import (
 )
 from services.dispatch.service_layer.directory import outage_districts
 from services.dispatch.service_layer.tickets import execute
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events import new_envelope
 from shared.http.acting import acting_role
 from shared.http.auth import Principal
-from shared.http.errors import DomainError
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.schema import FieldTimePolicy
 
@@ -32,7 +32,7 @@ async def declare_outage(uow: UnitOfWork, cmd: DeclareOutage, principal: Princip
     try:
         event = declare(cmd, incident_id, principal.name, acting_role(principal), now)
     except IncidentRefused as refused:
-        raise DomainError(422, refused.reason) from None
+        raise Invalid(refused.reason) from None
     districts = await outage_districts(uow, cmd.area, cmd.districts, cmd.publishing_department)  # issue 8
     event = event.model_copy(update={"districts": districts})
     await uow.conn.execute(insert(incidents).values(
@@ -52,7 +52,7 @@ async def _locked(uow: UnitOfWork, incident_id: uuid.UUID) -> Any:
     row = (await uow.conn.execute(select(incidents).where(incidents.c.id == incident_id).with_for_update())
            ).mappings().first()
     if row is None:
-        raise DomainError(404, f"incident {incident_id} not found")
+        raise NotFound(f"incident {incident_id} not found")
     return row
 
 
@@ -63,7 +63,7 @@ async def restore_outage(uow: UnitOfWork, incident_id: uuid.UUID, cmd: RestoreOu
     try:
         event = restore(state, cmd, principal.name, acting_role(principal), now)
     except IncidentRefused as refused:
-        raise DomainError(409, refused.reason, current_state=refused.state, incident_id=str(incident_id)) from None
+        raise Conflict(refused.reason, current_state=refused.state, incident_id=str(incident_id)) from None
     version = row["version"] + 1
     await uow.conn.execute(update(incidents).where(incidents.c.id == incident_id).values(
         restored_at=event.restored_at, restore_notice_at=event.notice_at, version=version))
@@ -88,7 +88,7 @@ async def link_tickets(uow: UnitOfWork, incident_id: uuid.UUID, ticket_ids: list
 async def get_incident(uow: UnitOfWork, incident_id: uuid.UUID) -> dict[str, Any]:
     row = (await uow.conn.execute(select(incidents).where(incidents.c.id == incident_id))).mappings().first()
     if row is None:
-        raise DomainError(404, f"incident {incident_id} not found")
+        raise NotFound(f"incident {incident_id} not found")
     count = (await uow.conn.execute(select(func.count()).where(tickets.c.incident_id == incident_id))).scalar_one()
     iso = {k: row[k].isoformat() if row[k] else None
            for k in ("notice_at", "starts_at", "estimated_restore_at", "restored_at", "restore_notice_at")}

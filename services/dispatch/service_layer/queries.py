@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, func, literal, select, tuple_
 from services.dispatch.adapters.tables import ticket_events, tickets
 from services.dispatch.domain.backdating import backdating
 from services.dispatch.domain.state import IN_HANDLING, Status
-from shared.http.errors import DomainError
+from shared.errors import Invalid, NotFound
 from shared.messaging.unit_of_work import UnitOfWork
 
 WORKING = sorted(s.value for s in IN_HANDLING | {Status.paused})
@@ -65,7 +65,7 @@ def summary(row: Any) -> dict[str, Any]:
 async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, flag_after: timedelta) -> dict[str, Any]:
     row = (await uow.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
     if row is None:
-        raise DomainError(404, f"ticket {ticket_id} not known to dispatch (yet)")
+        raise NotFound(f"ticket {ticket_id} not known to dispatch (yet)")
     events = (await uow.conn.execute(
         select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.sequence)
     )).mappings().all()
@@ -114,7 +114,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
             raise ValueError("naive")
         return received_at, uuid.UUID(ticket_id)
     except ValueError:
-        raise DomainError(422, "invalid cursor", fields=[{"field": "cursor", "in": "query", "rule": "cursor",
+        raise Invalid("invalid cursor", fields=[{"field": "cursor", "in": "query", "rule": "cursor",
                                                           "message": "use next_cursor from the previous page"}]) from None
 
 

@@ -13,11 +13,11 @@ from services.dispatch.domain.decide import CommandRefused, decide, field_time
 from services.dispatch.domain.state import TicketState
 from services.dispatch.domain.ticket import evolve, fold
 from services.dispatch.service_layer.directory import check_ticket_command
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events import Envelope, new_envelope
 from shared.events.catalog import Payload
 from shared.http.acting import backdate_problem, field_time_error
 from shared.http.auth import Role
-from shared.http.errors import DomainError
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.schema import FieldTimePolicy
 
@@ -41,10 +41,10 @@ class Outcome:
 async def load_locked(uow: UnitOfWork, ticket_id: uuid.UUID) -> TicketState:
     """The ticket's folded state, with its row locked for this transaction; 404 when unknown here."""
     if not await store.lock_ticket(uow.conn, ticket_id):
-        raise DomainError(404, f"ticket {ticket_id} not known to dispatch (yet)")
+        raise NotFound(f"ticket {ticket_id} not known to dispatch (yet)")
     stream = await store.load_stream(uow.conn, ticket_id)
     if not stream:  # logged before dispatch kept event streams (migration 0002): nothing to decide on
-        raise DomainError(409, f"ticket {ticket_id} has no event stream in dispatch", current_state="unknown")
+        raise Conflict(f"ticket {ticket_id} has no event stream in dispatch", current_state="unknown")
     return fold(stream)
 
 
@@ -54,14 +54,14 @@ async def execute(
     """Run one command; a refusal (409) or bad field time (422) raises before anything is written."""
     now = uow.now()
     if problem := backdate_problem(command.occurred_at, now, api_role, backdate):
-        raise DomainError(422, problem, fields=[field_time_error(problem)])
+        raise Invalid(problem, fields=[field_time_error(problem)])
     state = await load_locked(uow, ticket_id)
     await check_ticket_command(uow, command)  # issue 8: a department or technician must be in the directory (422)
     try:
         payloads = decide(state, command, now)
         at = field_time(state, command, now)
     except CommandRefused as refused:
-        raise DomainError(409, refused.reason, current_state=refused.current_state.value,
+        raise Conflict(refused.reason, current_state=refused.current_state.value,
                           ticket_id=str(ticket_id)) from None
     return await record(uow, state, payloads, at, now)
 
@@ -78,7 +78,7 @@ async def record(uow: UnitOfWork, state: TicketState, payloads: list[Payload], a
     try:
         await store.append(uow.conn, envelopes, state.version + 1)
     except store.ConcurrentAppend:
-        raise DomainError(409, "the ticket changed meanwhile; read it and retry",
+        raise Conflict("the ticket changed meanwhile; read it and retry",
                           current_state=state.status.value, ticket_id=str(state.ticket_id)) from None
     for payload in payloads:
         state = evolve(state, payload, at)

@@ -26,11 +26,11 @@ from services.dispatch.domain.work_items import (
     fold,
     item_number,
 )
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events import new_envelope
 from shared.events.catalog import Payload
 from shared.http.acting import acting_role, backdate_problem, field_time_error
 from shared.http.auth import Principal
-from shared.http.errors import DomainError
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.schema import FieldTimePolicy
 
@@ -46,7 +46,7 @@ def _acting(principal: Principal) -> Acting:
 
 def _check_backdate(cmd: ItemCommand, now: datetime, principal: Principal, limits: FieldTimePolicy) -> None:
     if problem := backdate_problem(cmd.occurred_at, now, principal.role, limits):
-        raise DomainError(422, problem, fields=[field_time_error(problem)])
+        raise Invalid(problem, fields=[field_time_error(problem)])
 
 
 def _projection(series: Series, opened: Payload) -> dict[str, Any]:
@@ -95,19 +95,19 @@ async def act(uow: UnitOfWork, series: Series, item_id: uuid.UUID, cmd: ItemComm
     now = uow.now()
     _check_backdate(cmd, now, principal, limits)
     if not await store.lock(uow.conn, item_id, series):
-        raise DomainError(404, f"{series.value} {item_id} not found")
+        raise NotFound(f"{series.value} {item_id} not found")
     state = fold(await store.load_stream(uow.conn, item_id))
     try:
         payloads, at = decision(state, _acting(principal), now)
     except WorkItemRefused as refused:
-        raise DomainError(409, refused.reason, current_state=refused.state,
+        raise Conflict(refused.reason, current_state=refused.state,
                           **{ID_KEY[series]: str(item_id)}) from None
     envelopes = [new_envelope(p, ticket_id=item_id, sequence=state.version + 1 + i, occurred_at=at,
                               recorded_at=now, producer=PRODUCER) for i, p in enumerate(payloads)]
     try:
         await store.append(uow.conn, envelopes)
     except store.ConcurrentAppend:
-        raise DomainError(409, f"the {series.value} changed meanwhile; read it and retry",
+        raise Conflict(f"the {series.value} changed meanwhile; read it and retry",
                           current_state=STATUS[series](state), **{ID_KEY[series]: str(item_id)}) from None
     for envelope in envelopes:
         state = evolve(state, envelope.type, envelope.payload, at)
@@ -129,7 +129,7 @@ async def link_fault(uow: UnitOfWork, fault_id: uuid.UUID, cmd: nf.LinkFault, pr
     problems += [{"field": f"ticket_ids.{i}", "in": "body", "rule": "exists", "message": f"ticket {t} not found"}
                  for i, t in enumerate(cmd.ticket_ids) if t not in known]
     if problems:
-        raise DomainError(422, "the fault can only be linked to known incidents and tickets", fields=problems)
+        raise Invalid("the fault can only be linked to known incidents and tickets", fields=problems)
     return await act(uow, Series.network_fault, fault_id, cmd, principal, limits,
                      lambda state, by, now: nf.decide(state, cmd, by, now))
 
@@ -158,7 +158,7 @@ async def get_item(uow: UnitOfWork, series: Series, item_id: uuid.UUID, flag_aft
     """The item with its full timeline (who, when, backdated acts flagged, RULEBOOK §9.13)."""
     found = await store.read(uow.conn, item_id, series)
     if found is None:
-        raise DomainError(404, f"{series.value} {item_id} not found")
+        raise NotFound(f"{series.value} {item_id} not found")
     row, events = found
     timeline = [{"sequence": e["sequence"], "event_id": str(e["event_id"]), "type": e["type"], "actor": e["actor"],
                  "role": e["role"], "occurred_at": _iso(e["occurred_at"]), "recorded_at": _iso(e["recorded_at"]),

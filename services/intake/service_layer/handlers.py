@@ -24,11 +24,11 @@ from services.intake.domain.phones import normalize_phone
 from services.intake.domain.request import parse_log_ticket
 from services.intake.service_layer.events import creation_events, repeat_report_events
 from shared.directory_copy import district_in_address, district_named
+from shared.errors import Invalid, NotFound
 from shared.events import new_envelope
 from shared.events.vocabulary import AreaType
 from shared.http.acting import backdate_problem, field_time_error
 from shared.http.auth import Principal
-from shared.http.errors import DomainError
 from shared.http.idempotency import StoredResponse
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.schema import FieldTimePolicy
@@ -43,7 +43,7 @@ def parse(body: Any) -> LogTicket:
     if isinstance(parsed, LogTicket):
         return parsed
     names = ", ".join(f["field"] for f in parsed)
-    raise DomainError(422, f"invalid or missing: {names}", fields=parsed)
+    raise Invalid(f"invalid or missing: {names}", fields=parsed)
 
 
 def _incident_view(incident: ActiveIncident) -> dict[str, Any]:
@@ -58,11 +58,11 @@ async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, sett
     """GX-5.1.2: every call ends in a ticket, or (GX-5.3.1) in a link to the open ticket it repeats."""
     now = uow.now()
     if problem := backdate_problem(cmd.occurred_at, now, principal.role, field_time):
-        raise DomainError(422, problem, fields=[field_time_error(problem)])
+        raise Invalid(problem, fields=[field_time_error(problem)])
     occurred = cmd.occurred_at or now
     if cmd.incident_id and not await repo.incident_is_active(uow.conn, cmd.incident_id):
         message = f"incident {cmd.incident_id} is not an active outage"
-        raise DomainError(422, message, fields=[{"field": "incident_id", "in": "body", "rule": "RULEBOOK-7",
+        raise Invalid(message, fields=[{"field": "incident_id", "in": "body", "rule": "RULEBOOK-7",
                                                  "message": message}])
     cmd = await with_district(uow, cmd)  # issue 8: the directory district, and its area type by default
     c = cmd.customer
@@ -85,7 +85,7 @@ async def with_district(uow: UnitOfWork, cmd: LogTicket) -> LogTicket:
     if cmd.district is not None:
         if not any(d["id"] == cmd.district for d in districts):
             message = f"district {cmd.district!r} is not in the directory"
-            raise DomainError(422, message, fields=[{"field": "district", "in": "body", "rule": "directory_reference",
+            raise Invalid(message, fields=[{"field": "district", "in": "body", "rule": "directory_reference",
                                                      "message": message}])
         district = cmd.district
     else:
@@ -155,7 +155,7 @@ def _publish(uow: UnitOfWork, events: list[Any], ticket_id: uuid.UUID, start: in
 async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict[str, Any]:
     row = await repo.read_ticket(uow.conn, ticket_id)
     if row is None:
-        raise DomainError(404, f"ticket {ticket_id} not found")
+        raise NotFound(f"ticket {ticket_id} not found")
     return ticket_view(row)
 
 

@@ -14,7 +14,7 @@ from services.penalty.domain.assess import Payer, Proposal
 from services.penalty.service_layer import ledger
 from services.penalty.service_layer.config import PenaltyConfig
 from services.penalty.service_layer.views import entry_view
-from shared.http.errors import DomainError
+from shared.errors import Conflict, Invalid, NotFound
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.penalties import FixedAmount, RangeAmount, TieredAmount
 
@@ -37,12 +37,12 @@ class Manual:
     by: str
 
 
-def _refused(exc: rv.ReviewRefused) -> DomainError:
-    return DomainError(409, str(exc), current_state=exc.state)
+def _refused(exc: rv.ReviewRefused) -> Conflict:
+    return Conflict(str(exc), current_state=exc.state)
 
 
-def _field(field: str, rule: str, message: str, status: int = 422) -> DomainError:
-    return DomainError(status, message, fields=[{"field": field, "in": "body", "rule": rule, "message": message}])
+def _field(field: str, rule: str, message: str) -> Invalid:
+    return Invalid(message, fields=[{"field": field, "in": "body", "rule": rule, "message": message}])
 
 
 async def assess_manually(uow: UnitOfWork, cfg: PenaltyConfig, m: Manual) -> dict[str, Any]:
@@ -92,7 +92,7 @@ async def review_entry(uow: UnitOfWork, cfg: PenaltyConfig, entry_id: uuid.UUID,
     await repo.lock_months(uow.conn)
     entry = await _entry(uow, entry_id)
     if entry["month"] in await repo.closed_months(uow.conn):
-        raise DomainError(409, f"month {entry['month']} is closed", current_state="closed")
+        raise Conflict(f"month {entry['month']} is closed", current_state="closed")
     try:
         status = rv.review(entry["status"], action)
     except rv.ReviewRefused as exc:
@@ -117,10 +117,10 @@ async def close_month(uow: UnitOfWork, month: str, by: str) -> dict[str, Any]:
     """Lock the month: every proposed entry must be decided first; later causes land in the next open month."""
     await repo.lock_months(uow.conn, exclusive=True)
     if month in await repo.closed_months(uow.conn):
-        raise DomainError(409, f"month {month} is already closed", current_state="closed")
+        raise Conflict(f"month {month} is already closed", current_state="closed")
     pending = await repo.list_entries(uow.conn, {"month": month, "status": "proposed"})
     if pending:
-        raise DomainError(409, f"{len(pending)} proposed entries of {month} are not reviewed yet",
+        raise Conflict(f"{len(pending)} proposed entries of {month} are not reviewed yet",
                           current_state="open", pending=[str(e["id"]) for e in pending[:50]])
     await uow.conn.execute(L.months.insert().values(month=month, status="closed", closed_at=uow.now(), closed_by=by))
     return {"month": month, "status": "closed", "closed_at": uow.now().isoformat(), "closed_by": by}
@@ -147,7 +147,7 @@ async def appeal_step(uow: UnitOfWork, cfg: PenaltyConfig, appeal_id: uuid.UUID,
     """One recorded act of the appeal; the GM's approval writes the 120% refund in the month after approval."""
     row = (await uow.conn.execute(L.appeals.select().where(L.appeals.c.id == appeal_id).with_for_update())).mappings().first()
     if row is None:
-        raise DomainError(404, f"no appeal {appeal_id}")
+        raise NotFound(f"no appeal {appeal_id}")
     state = rv.AppealState(row["status"], tuple(s["step"] for s in row["steps"]))
     try:
         after = rv.step(state, step, approve)
@@ -185,7 +185,7 @@ async def _refund(uow: UnitOfWork, cfg: PenaltyConfig, entry: dict[str, Any], ap
 async def appeal_view(uow: UnitOfWork, appeal_id: uuid.UUID) -> dict[str, Any]:
     row = (await uow.conn.execute(L.appeals.select().where(L.appeals.c.id == appeal_id))).mappings().first()
     if row is None:
-        raise DomainError(404, f"no appeal {appeal_id}")
+        raise NotFound(f"no appeal {appeal_id}")
     state = rv.AppealState(row["status"], tuple(s["step"] for s in row["steps"]))
     return {"appeal_id": str(row["id"]), "entry_id": str(row["entry_id"]), "status": row["status"],
             "grounds": row["grounds"], "filed_by": row["filed_by"], "filed_at": row["filed_at"].isoformat(),
@@ -196,5 +196,5 @@ async def appeal_view(uow: UnitOfWork, appeal_id: uuid.UUID) -> dict[str, Any]:
 async def _entry(uow: UnitOfWork, entry_id: uuid.UUID, lock: bool = False) -> dict[str, Any]:
     entry = await repo.get_entry(uow.conn, entry_id, lock=lock)
     if entry is None:
-        raise DomainError(404, f"no penalty entry {entry_id}")
+        raise NotFound(f"no penalty entry {entry_id}")
     return entry

@@ -69,13 +69,13 @@ pack: op
 timers:
   - rule_id: XX-one
     source: XX-1
-    start: A
-    stop: B
+    start: TicketDispatched
+    stop: Resolved
     deadline: {type: elapsed, duration: 1h}
   - rule_id: XX-two
     source: XX-2
-    start: A
-    stop: B
+    start: TicketDispatched
+    stop: Resolved
     deadline: {type: elapsed, duraton: 1h}
 """,
     )
@@ -105,7 +105,7 @@ timers:
 def test_bad_deadline_errors(tmp_path, deadline, key, why):
     path = write(
         tmp_path,
-        f"pack: op\ntimers:\n  - {{rule_id: XX-a, source: XX-1, start: A, stop: B, deadline: {deadline}}}\n",
+        f"pack: op\ntimers:\n  - {{rule_id: XX-a, source: XX-1, start: TicketDispatched, stop: Resolved, deadline: {deadline}}}\n",
     )
     err = fails(path)
     assert (err.key, err.file) == (key, str(path))
