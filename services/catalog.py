@@ -1,4 +1,4 @@
-"""The five services and where each is wired together."""
+"""The services and where each is wired together."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from functools import cache
 from shared.parked_api import router as parked_router
 from shared.service import ServiceSpec, consumer_group
 
-SERVICE_NAMES = ("intake", "dispatch", "sla_monitor", "penalty", "compensation")
+# In port order: the console (issue 12) on 8100, then the APIs on 8101..8105.
+SERVICE_NAMES = ("console", "intake", "dispatch", "sla_monitor", "penalty", "compensation")
 
 
 def _wired(name: str) -> ServiceSpec:

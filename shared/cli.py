@@ -47,7 +47,7 @@ def _logging(log_format: str | None = None, *, file: Path | None = None) -> None
 
 @app.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="intake | dispatch | sla_monitor | penalty | compensation")],
+    service: Annotated[str, typer.Argument(help="console | intake | dispatch | sla_monitor | penalty | compensation")],
     port: Annotated[int | None, typer.Option(help="HTTP port (default: the service's own)")] = None,
     log_format: LogFormat = None,
 ) -> None:
@@ -66,7 +66,7 @@ def serve(
 
 @app.command()
 def dev(
-    port_base: Annotated[int, typer.Option(help="Services listen on port_base+1 .. port_base+5")] = 8100,
+    port_base: Annotated[int, typer.Option(help="The console listens on port_base, the APIs on port_base+1 .. port_base+5")] = 8100,
     broker_port: Annotated[int, typer.Option(help="Embedded broker port")] = 19092,
     data_dir: Annotated[Path, typer.Option(help="Embedded database, dev keys, logs")] = Path(".data"),
     log_format: LogFormat = None,

@@ -215,7 +215,7 @@ class DevStack:
     def __init__(self, settings: Settings, *, port_base: int, broker_port: int, data_dir: Path) -> None:
         self.settings, self.data_dir = settings, data_dir
         self.logs = data_dir / "logs"
-        self.ports = {name: port_base + i for i, name in enumerate(SERVICE_NAMES, start=1)}
+        self.ports = {name: port_base + i for i, name in enumerate(SERVICE_NAMES)}  # console on port_base itself
         self.postgres = None if settings.database_url else EmbeddedPostgres(data_dir / "pg")
         self.broker = None if "kafka_bootstrap_servers" in settings.model_fields_set else EmbeddedBroker(
             broker_port, log_file=self.logs / "broker.log", tied_to_parent=True)
@@ -243,6 +243,10 @@ class DevStack:
             wanted[self.broker.port] = "broker"
         taken = [port for port in sorted(wanted) if port_open("127.0.0.1", port)]
         if not taken:
+            low = _ephemeral_low()
+            if risky := [str(port) for port in sorted(wanted) if port >= low]:
+                say(f"note: port {', '.join(risky)} lies in the kernel's ephemeral range (from {low}): while a "
+                    "process is down, an outgoing connection may take its port and delay its restart")
             return None
         return ", ".join(f"{port} ({wanted[port]})" for port in taken) + _listener(taken[0])
 
@@ -268,7 +272,9 @@ class DevStack:
             asyncio.run(ensure_topics(bootstrap, TOPICS.all(), self.settings.gongdan_topic_partitions))
         self.database_url, self.bootstrap = database_url, bootstrap
         env = {**os.environ, "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-               "GONGDAN_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1"}
+               "GONGDAN_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1",
+               # the console (issue 12) calls the other services where this stack started them
+               "GONGDAN_SERVICE_URLS": ",".join(f"{n}=http://127.0.0.1:{p}" for n, p in self.ports.items())}
         if self.broker:
             env["GONGDAN_VOLATILE_BROKER"] = "true"
         key_note = "from GONGDAN_API_KEYS"
@@ -439,6 +445,13 @@ def _rotate(path: Path) -> None:
             os.replace(path, path.with_suffix(path.suffix + ".1"))
     except FileNotFoundError:
         pass
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def _tail(path: Path, lines: int = 15) -> str:

@@ -33,7 +33,7 @@ from shared.events.directory import (
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
 from shared.http.auth import Principal, Role, require
-from shared.http.errors import DomainError
+from shared.errors import Invalid, NotFound
 from shared.inputs import Line
 from shared.messaging.consumer import Handler
 from shared.messaging.unit_of_work import UnitOfWork
@@ -192,7 +192,7 @@ class DirectoryTables:
         ) -> dict[str, Any]:
             unknown = sorted(set(request.query_params) - known_params)
             if unknown:
-                raise DomainError(422, f"unknown query parameter: {', '.join(unknown)}", fields=[
+                raise Invalid(f"unknown query parameter: {', '.join(unknown)}", fields=[
                     {"field": name, "in": "query", "rule": "unknown_parameter",
                      "message": f"known: {', '.join(sorted(known_params))}"} for name in unknown])
             filters = {name: request.query_params.get(name) for name in spec.filters}
@@ -213,7 +213,7 @@ class DirectoryTables:
             async with rt.new_uow() as uow:
                 found = await tables.get(uow.conn, spec.kind, entry_id)
             if found is None:
-                raise DomainError(404, f"{spec.kind} {entry_id!r} is not in the directory")
+                raise NotFound(f"{spec.kind} {entry_id!r} is not in the directory")
             return found
 
         read_entry.__name__ = f"read_{spec.kind}"

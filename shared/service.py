@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
 
@@ -192,7 +193,7 @@ class ServiceRuntime:
                             self.settings.gongdan_topic_partitions, give_up_after=10)
 
     def new_uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.spec.tables, self.clock, self.relay.wake, self.config)
+        return UnitOfWork(self.engine, self.spec.tables, self.clock, self.relay.wake, self.config, self.spec.name)
 
     async def stop(self) -> None:
         """Finish the batch in hand, commit offsets, publish what is committed, close connections."""
@@ -274,7 +275,8 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=f"Gongdan {spec.title}", lifespan=lifespan, version="0.1.0")
+    # /docs and /redoc with Swagger UI and ReDoc served from the wheel, not a CDN (operators' intranets, issue 12)
+    app = FastAPIOffline(title=f"Gongdan {spec.title}", lifespan=lifespan, version="0.1.0")
     app.state.runtime = runtime
     app.state.api_keys = load_api_keys(settings)
     install_error_handlers(app)

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         "stop event still in transit can land first; a stop arriving later is retracted (SlaBreachRetracted)")
     gongdan_sla_scan_every: float = Field(default=0.2, gt=0, description="Seconds between timer scans")
     gongdan_sla_scan_batch: int = Field(default=500, ge=1, description="Due timers fired per scan transaction")
+    gongdan_service_urls: str | None = Field(
+        default=None, description="Where the console (issue 12) reaches the other services: comma-separated "
+        "name=url entries (dispatch=http://dispatch:8102,...); a service not named: http://127.0.0.1:<its port>")
+    gongdan_console_secret: str | None = Field(
+        default=None, description="Key that signs the console's session cookies (keep it secret, the same on "
+        "every console instance); unset: derived from the API keys")
     gongdan_duplicate_window: timedelta = Field(
         default=timedelta(hours=72), description="GX-5.3.1: a fault report repeats an open fault ticket opened at "
         "most this long before it")

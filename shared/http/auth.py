@@ -1,38 +1,17 @@
-"""Bearer API keys with roles. Keys come from GONGDAN_API_KEYS as comma-separated name:role:key."""
+"""Bearer API keys with roles. Keys come from GONGDAN_API_KEYS as comma-separated name:role:key.
+`Role` and `Principal` live in shared/identity.py and are re-exported here."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-
-class Role(StrEnum):
-    IVR = "ivr"
-    AGENT = "agent"
-    DISPATCHER = "dispatcher"
-    HANDLER = "handler"
-    TECHNICIAN = "technician"
-    SUPERVISOR = "supervisor"
-    DEPUTY_GM = "deputy-gm"
-    FINANCE = "finance"
-    OPS = "ops"
-    NMS = "nms"  # the network management system: reports network and system faults (issue 8)
-    COMPREHENSIVE = "comprehensive"  # the comprehensive department (综合部): reviews penalty appeals (NJ-4.3.6)
-    GM = "gm"  # the general manager: last approval of a penalty appeal (NJ-4.3.6)
-    ADMIN = "admin"
-
-
-@dataclass(frozen=True)
-class Principal:
-    name: str
-    role: Role
+from shared.identity import Principal, Role
 
 
 class ApiKeyError(ValueError):
@@ -116,3 +95,5 @@ def require(*roles: Role):
         return principal
 
     return check
+
+__all__ = ["ApiKeyError", "Principal", "Role", "authenticate", "parse_api_keys", "require"]

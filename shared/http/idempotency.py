@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Header
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
@@ -83,3 +84,23 @@ async def run_idempotent(
             await remember(uow, tables, principal, key, fingerprint, response)
         await uow.commit()
     return response, False
+
+
+async def idempotent_json(
+    new_uow: Callable[[], UnitOfWork],
+    tables: Tables,
+    principal: str,
+    key: str | None,
+    request: tuple[str, str, Any],
+    status: int,
+    work: Callable[[UnitOfWork], Awaitable[dict[str, Any]]],
+) -> JSONResponse:
+    """One write under Idempotency-Key, answered as JSON: `request` is (method, path, body as JSON) — what a
+    retry must repeat exactly; a replay carries `Idempotent-Replayed: true`."""
+    async def operation(uow: UnitOfWork) -> StoredResponse:
+        return StoredResponse(status, await work(uow))
+
+    response, replayed = await run_idempotent(new_uow, tables, principal, key, request_fingerprint(*request),
+                                              operation)
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return JSONResponse(response.body, status_code=response.status_code, headers=headers)

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.clock import Clock
-from shared.events import Envelope, encode, topic_for
+from shared.events import Envelope, encode, new_envelope, topic_for
 from shared.persistence.tables import Tables
 
 
@@ -20,8 +21,9 @@ class UnitOfWork:
     """`async with uow:` rolls back unless `commit()` was awaited; events go to the outbox on commit."""
 
     def __init__(self, engine: AsyncEngine, tables: Tables, clock: Clock, on_commit: Callable[[], None],
-                 config: Any = None):
+                 config: Any = None, producer: str = "gongdan"):
         self.config = config  # the service's own configuration (ServiceSpec.configure), for handlers
+        self.producer = producer  # the service whose events these are
         self._engine = engine
         self._tables = tables
         self.clock = clock
@@ -48,6 +50,25 @@ class UnitOfWork:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def envelopes(self, payloads: list[BaseModel], *, stream: uuid.UUID, first_sequence: int,
+                  occurred_at: datetime, cause: Envelope | None = None) -> list[Envelope]:
+        """This service's next events of `stream` (see Envelope.ticket_id), numbered from `first_sequence`;
+        one correlation id for the batch (the cause's, when there is one). Not published yet: see `emit`."""
+        correlation = cause.correlation_id if cause else uuid.uuid4()
+        return [new_envelope(p, ticket_id=stream, sequence=first_sequence + i, occurred_at=occurred_at,
+                             recorded_at=self.now(), producer=self.producer, correlation_id=correlation,
+                             causation=cause)
+                for i, p in enumerate(payloads)]
+
+    def emit(self, payloads: list[BaseModel], *, stream: uuid.UUID, first_sequence: int, occurred_at: datetime,
+             cause: Envelope | None = None) -> list[Envelope]:
+        """Build this service's next events of `stream` and put them in the outbox (published on commit)."""
+        envelopes = self.envelopes(payloads, stream=stream, first_sequence=first_sequence,
+                                   occurred_at=occurred_at, cause=cause)
+        for envelope in envelopes:
+            self.publish(envelope)
+        return envelopes
 
     def publish(self, envelope: Envelope) -> None:
         self._pending.append((topic_for(envelope), str(envelope.ticket_id), encode(envelope), envelope.event_id))

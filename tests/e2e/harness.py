@@ -8,6 +8,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.devstack import die_with_parent, free_port, port_open
+from shared.devstack import die_with_parent, port_open
 
 SERVICES = ("intake", "dispatch", "sla_monitor", "penalty", "compensation")
 CONSUMERS = SERVICES  # every service consumes gongdan.tickets
@@ -30,10 +31,30 @@ VIEWS = {"intake": "/tickets/{id}", "dispatch": "/tickets/{id}", "sla_monitor": 
 RETRY_STATUS = {409, 429, 500, 502, 503, 504}
 
 
-def free_port_block(size: int = 6) -> int:
-    for _ in range(50):
-        base = free_port() // 10 * 10 % 40000 + 20000
-        if not any(port_open("127.0.0.1", base + i) for i in range(size)):
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_block(size: int = 20) -> int:
+    """A block of free ports below the ephemeral range. A port in that range (what free_port() returns) can be
+    taken, while its server is down, by any outgoing connection on the machine (the kernel picks local ports
+    there), and a service restarted by the supervisor then cannot bind it again."""
+    high = _ephemeral_low() - size - 1
+    for _ in range(100):
+        base = random.randrange(15000, high) // 10 * 10
+        if all(_bindable(base + i) and not port_open("127.0.0.1", base + i) for i in range(size)):
             return base
     raise AssertionError("no free block of ports")
 
@@ -43,7 +64,9 @@ class DevStack:
 
     def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
-        self.port_base, self.broker_port = free_port_block(), free_port()
+        self.port_base = free_port_block()
+        self.broker_port = self.port_base + 19  # services on port_base+1, +2, …
+        self.ports: dict[str, int] = {}
         self.env = {k: v for k, v in (env or os.environ).items()
                     if k not in {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "GONGDAN_API_KEYS"}}
         self.lines: list[str] = []
@@ -58,6 +81,7 @@ class DevStack:
                                         env=self.env, preexec_fn=die_with_parent())  # we die: it stops all
         threading.Thread(target=self._read, daemon=True).start()
         self.wait_for_line("API keys", timeout)
+        self.ports = json.loads((self.data_dir / "dev-stack.json").read_text())["ports"]
 
     def _read(self) -> None:
         assert self.process is not None and self.process.stdout is not None
@@ -90,7 +114,7 @@ class DevStack:
             raise
 
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.port_base + 1 + SERVICES.index(service)}"
+        return f"http://127.0.0.1:{self.ports[service]}"
 
     def key(self, role: str) -> str:
         for line in (self.data_dir / "dev-api-keys.txt").read_text().splitlines():

@@ -23,7 +23,7 @@ KILLS = [(30, "intake"), (70, "dispatch"), (110, "broker"), (150, "sla_monitor")
 
 
 def _assert_all_stopped(stack: DevStack) -> None:
-    for port in [stack.broker_port, *range(stack.port_base + 1, stack.port_base + 6)]:
+    for port in [stack.broker_port, *stack.ports.values()]:
         assert not port_open("127.0.0.1", port), f"port {port} still open after the stack stopped"
     assert not (stack.data_dir / "pg" / "postmaster.pid").exists(), "PostgreSQL still running"
 
@@ -79,7 +79,7 @@ def test_a_second_stack_is_refused_and_sigterm_stops_everything(tmp_path: Path) 
         assert stack.pids() == pids
         assert stack.process is not None and stack.process.poll() is None
         assert (stack.data_dir / "pg" / "postmaster.pid").exists()
-        for service in SERVICES:
+        for service in stack.ports:
             assert httpx.get(f"{stack.url(service)}/readyz", timeout=5).status_code == 200
         assert "restarting" not in stack.output
     finally:

@@ -21,7 +21,7 @@ from services.compensation.service_layer.config import CompensationConfig
 from shared.http.auth import Principal, Role, require
 from shared.http.edge import error_responses
 from shared.http.errors import DomainError
-from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
+from shared.http.idempotency import IdempotencyKey, idempotent_json
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep, ServiceRuntime
 
@@ -37,13 +37,8 @@ LimitQ = Annotated[int, Query(ge=1, le=1000)]
 async def run_write(rt: ServiceRuntime, principal: Principal, key: str | None, path: str, body: BaseModel | None,
                     status: int, work: Work) -> JSONResponse:
     """One write under Idempotency-Key: a retry with the same key answers the first response, changes nothing."""
-    async def operation(uow: UnitOfWork) -> StoredResponse:
-        return StoredResponse(status, await work(uow))
-
-    fingerprint = request_fingerprint("POST", path, body.model_dump(mode="json") if body else {})
-    response, replayed = await run_idempotent(rt.new_uow, rt.spec.tables, principal.name, key, fingerprint, operation)
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+    return await idempotent_json(rt.new_uow, rt.spec.tables, principal.name, key,
+                                 ("POST", path, body.model_dump(mode="json") if body else {}), status, work)
 
 
 def payment_state(row: dict[str, Any], now: Any, cfg: CompensationConfig) -> str | None:

@@ -10,7 +10,6 @@ from shared import limits
 from shared.events.vocabulary import (
     AreaType,
     CallbackExemption,
-    Channel,
     ComplaintClass,
     EscalationLevel,
     MissCause,
@@ -194,15 +193,5 @@ class LinkToIncident(Command):
     incident_id: uuid.UUID
 
 
-class ResolveAtFirstContact(Command):
-    solution: Text = Field(min_length=1)
-
-
 class AttachCallRecording(Command):
     recording_ref: Line(limits.REFERENCE)
-
-
-class LinkDuplicateReport(Command):
-    channel: Channel
-    caller_phone: Line(limits.PHONE) | None = None
-    description: Text | None = None

@@ -34,7 +34,7 @@ RULE_REFERENCE = "directory_reference"  # names an entry the directory does not 
 RULE_LOOP = "directory_loop"  # a parent or leader chain that comes back to itself
 RULE_ID = "directory_id"
 RULE_DUPLICATE = "directory_duplicate"
-MAX_ENTRIES = 5000  # per load request; a first deployment's directory fits many times
+MAX_ENTRIES = 1000  # of each kind per load request: the largest fits the 256 KiB body limit (split bigger files)
 
 
 def _id_chars(value: str) -> str:

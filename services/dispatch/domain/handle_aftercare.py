@@ -21,7 +21,6 @@ from shared.events.lifecycle import (
     CallRecordingAttached,
     CorrectiveActionFiled,
     CustomerChurned,
-    DuplicateReportLinked,
     EscalationComplaintHandled,
     EscalationComplaintReceived,
     EscalationDecided,
@@ -152,16 +151,6 @@ def _recording(s: TicketState, cmd: c.AttachCallRecording, at: datetime) -> list
     return [CallRecordingAttached(**act(s, cmd), recording_ref=cmd.recording_ref)]
 
 
-def _duplicate(s: TicketState, cmd: c.LinkDuplicateReport, at: datetime) -> list[Payload]:
-    if s.kind is not TicketKind.fault:  # GX-5.3.1 is about repeat fault reports
-        raise CommandRefused(s.status, "only fault tickets take duplicate reports (GX-5.3.1)")
-    return [
-        DuplicateReportLinked(
-            **act(s, cmd), channel=cmd.channel, caller_phone=cmd.caller_phone, description=cmd.description
-        )
-    ]
-
-
 AFTERCARE_RULES: dict[type[c.Command], Rule] = {
     c.FileCorrectiveAction: _capa,
     c.RecordCallback: _callback,
@@ -172,5 +161,4 @@ AFTERCARE_RULES: dict[type[c.Command], Rule] = {
     c.HandleEscalationComplaint: _handle_escalation,
     c.LinkToIncident: _link_incident,
     c.AttachCallRecording: _recording,
-    c.LinkDuplicateReport: _duplicate,
 }

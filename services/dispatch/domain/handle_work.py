@@ -22,7 +22,6 @@ from shared.events.lifecycle import (
     DispatchDeskNotified,
     ReplyIncomplete,
     Resolved,
-    ResolvedAtFirstContact,
     ResultEntered,
     TicketAccepted,
     TicketDispatched,
@@ -228,10 +227,6 @@ def _enter_result(s: TicketState, cmd: c.EnterResult, at: datetime) -> list[Payl
     return [ResultEntered(**act(s, cmd), result=cmd.result)]
 
 
-def _first_contact(s: TicketState, cmd: c.ResolveAtFirstContact, at: datetime) -> list[Payload]:
-    return [ResolvedAtFirstContact(**act(s, cmd), solution=cmd.solution)]
-
-
 WORK_RULES: dict[type[c.Command], Rule] = {
     c.DispatchTicket: _dispatch,
     c.RedispatchTicket: _redispatch,
@@ -246,7 +241,6 @@ WORK_RULES: dict[type[c.Command], Rule] = {
     c.ResumeTicket: _resume,
     c.ReportDelay: _delay,
     c.ResolveTicket: _resolve,
-    c.ResolveAtFirstContact: _first_contact,
     c.NotifyDispatchDesk: _notify_desk,
     c.RecordWorkCompleted: _work_completed,
     c.EnterResult: _enter_result,

@@ -19,7 +19,6 @@ KINDS_WITHOUT_CALLBACK = frozenset({TicketKind.inquiry, TicketKind.suggestion, T
 #: The RULEBOOK §3 state diagram as "command -> statuses it is allowed in".
 ALLOWED: dict[type[c.Command], frozenset[Status]] = {
     c.DispatchTicket: frozenset({Status.received}),
-    c.ResolveAtFirstContact: frozenset({Status.received}),
     c.RedispatchTicket: IN_HANDLING,
     c.AcceptTicket: frozenset({Status.dispatched, Status.reopened}),
     c.EstablishContact: frozenset({Status.accepted}),
@@ -44,7 +43,6 @@ ALLOWED: dict[type[c.Command], frozenset[Status]] = {
     c.HandleEscalationComplaint: ALL,
     c.LinkToIncident: ALL - {Status.archived},
     c.AttachCallRecording: ALL,
-    c.LinkDuplicateReport: ALL - FINISHED,
 }
 
 

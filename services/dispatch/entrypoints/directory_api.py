@@ -25,7 +25,7 @@ from shared.directory_copy import DEPARTMENT_ID, DISTRICT_ID, PERSON_ID, KINDS
 from shared.events.directory import EntryKind
 from shared.http.auth import Principal, Role, require
 from shared.http.edge import error_responses
-from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
+from shared.http.idempotency import IdempotencyKey, idempotent_json
 from shared.inputs import Line
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep, ServiceRuntime
@@ -40,14 +40,9 @@ router.include_router(tables.router(READERS, copy_of=None))
 
 async def _run(rt: ServiceRuntime, principal: Principal, key: str | None, method: str, path: str, body: BaseModel,
                status: int, work: Callable[[UnitOfWork], Awaitable[dict[str, Any]]]) -> JSONResponse:
-    async def operation(uow: UnitOfWork) -> StoredResponse:
-        return StoredResponse(status, await work(uow))
-
-    fingerprint = request_fingerprint(method, path, body.model_dump(mode="json", exclude_unset=method == "PATCH"))
-    response, replayed = await run_idempotent(rt.new_uow, rt.spec.tables, principal.name, key, fingerprint,
-                                              operation)
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+    # A PATCH's fingerprint tells `{"head": null}` (clear it) from `{}` (change nothing).
+    request = (method, path, body.model_dump(mode="json", exclude_unset=method == "PATCH"))
+    return await idempotent_json(rt.new_uow, rt.spec.tables, principal.name, key, request, status, work)
 
 
 def _register(kind: EntryKind, new: type[BaseModel], change: type[BaseModel], id_size: int) -> None:

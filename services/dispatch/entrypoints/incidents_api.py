@@ -15,7 +15,7 @@ from services.dispatch.service_layer import incidents
 from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.edge import error_responses
-from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
+from shared.http.idempotency import IdempotencyKey, idempotent_json
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep, ServiceRuntime
 
@@ -32,14 +32,8 @@ class LinkTickets(BaseModel):
 
 async def _run(rt: ServiceRuntime, principal: Principal, key: str | None, path: str, body: BaseModel,
                status: int, work: Callable[[UnitOfWork], Awaitable[dict[str, Any]]]) -> JSONResponse:
-    async def operation(uow: UnitOfWork) -> StoredResponse:
-        return StoredResponse(status, await work(uow))
-
-    fingerprint = request_fingerprint("POST", path, body.model_dump(mode="json"))
-    response, replayed = await run_idempotent(rt.new_uow, rt.spec.tables, principal.name, key, fingerprint,
-                                              operation)
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+    return await idempotent_json(rt.new_uow, rt.spec.tables, principal.name, key,
+                                 ("POST", path, body.model_dump(mode="json")), status, work)
 
 
 @router.post("/incidents", status_code=201, summary="Declare an outage (OutageDeclared, TT-8.6)")

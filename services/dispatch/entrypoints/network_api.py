@@ -20,7 +20,7 @@ from shared.events.lifecycle.work_items import FaultLayer, FaultSeverity
 from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.edge import error_responses
-from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
+from shared.http.idempotency import IdempotencyKey, idempotent_json
 from shared.inputs import Line
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep, ServiceRuntime
@@ -35,14 +35,8 @@ Work = Callable[[UnitOfWork], Awaitable[dict[str, Any]]]
 async def run_write(rt: ServiceRuntime, principal: Principal, key: str | None, path: str, body: BaseModel,
                     status: int, work: Work) -> JSONResponse:
     """One write under Idempotency-Key: a retry with the same key answers the first response, changes nothing."""
-    async def operation(uow: UnitOfWork) -> StoredResponse:
-        return StoredResponse(status, await work(uow))
-
-    fingerprint = request_fingerprint("POST", path, body.model_dump(mode="json"))
-    response, replayed = await run_idempotent(rt.new_uow, rt.spec.tables, principal.name, key, fingerprint,
-                                              operation)
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+    return await idempotent_json(rt.new_uow, rt.spec.tables, principal.name, key,
+                                 ("POST", path, body.model_dump(mode="json")), status, work)
 
 
 @router.post("/network-faults", status_code=201, responses=error_responses(422),

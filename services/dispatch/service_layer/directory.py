@@ -25,10 +25,10 @@ from services.dispatch.domain.directory import (
     references,
 )
 from shared.directory_copy import KINDS, district_named, entry_id, kind_of
+from shared.errors import Conflict, Invalid, NotFound, Refused
 from shared.events import new_envelope
 from shared.events.directory import DirectoryEntry, EntryKind, entry_key
-from shared.http.auth import Principal
-from shared.http.errors import DomainError
+from shared.identity import Principal
 from shared.messaging.unit_of_work import UnitOfWork
 
 PRODUCER = "dispatch"
@@ -46,10 +46,9 @@ async def read_all(uow: UnitOfWork) -> Directory:
     return directory
 
 
-def _refused(refused: DirectoryRefused) -> DomainError:
-    if refused.fields:
-        return DomainError(refused.status, refused.message, fields=refused.fields)
-    return DomainError(refused.status, refused.message)
+def _refused(refused: DirectoryRefused) -> Refused:
+    kind = {404: NotFound, 409: Conflict}.get(refused.status, Invalid)
+    return kind(refused.message, fields=refused.fields) if refused.fields else kind(refused.message)
 
 
 async def _record(uow: UnitOfWork, events: Iterable[DirectoryEntry]) -> list[str]:
@@ -70,16 +69,16 @@ async def write(uow: UnitOfWork, kind: EntryKind, body: BaseModel, principal: Pr
     await _lock(uow)
     directory = await read_all(uow)
     create = entry is None
-    key = getattr(body, "id") if create else entry
+    key = body.id if create else entry
     current = directory.of(kind).get(key)
     try:
         new = proposed(kind, current, body, create=create)
     except DirectoryRefused as refused:
         if refused.status == 404:
-            raise DomainError(404, f"{kind} {key!r} is not in the directory") from None
+            raise NotFound(f"{kind} {key!r} is not in the directory") from None
         raise _refused(refused) from None
     if problems := check(kind, new, directory):
-        raise DomainError(422, f"invalid {kind}: " + ", ".join(p["field"] for p in problems), fields=problems)
+        raise Invalid(f"invalid {kind}: " + ", ".join(p["field"] for p in problems), fields=problems)
     events: list[str] = []
     if changed(current, new, kind):
         events = await _record(uow, [recorded(kind, new, current, principal.name)])
@@ -107,7 +106,7 @@ async def load(uow: UnitOfWork, document: DirectoryDocument, principal: Principa
 async def get(uow: UnitOfWork, kind: EntryKind, key: str) -> dict[str, Any]:
     found = await tables.get(uow.conn, kind, key)
     if found is None:
-        raise DomainError(404, f"{kind} {key!r} is not in the directory")
+        raise NotFound(f"{kind} {key!r} is not in the directory")
     return found
 
 
@@ -122,7 +121,7 @@ async def require_known(uow: UnitOfWork, refs: list[Reference]) -> None:
         wanted.setdefault(ref.kind, set()).add(ref.value)
     known = {kind: await tables.known(uow.conn, kind, ids) for kind, ids in wanted.items()}
     if problems := reference_problems(refs, known):
-        raise DomainError(422, "not in the directory: " + ", ".join(p["field"] for p in problems), fields=problems)
+        raise Invalid("not in the directory: " + ", ".join(p["field"] for p in problems), fields=problems)
 
 
 async def check_ticket_command(uow: UnitOfWork, command: object) -> None:

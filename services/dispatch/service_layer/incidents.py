@@ -20,9 +20,8 @@ from services.dispatch.domain.incidents import (
 from services.dispatch.service_layer.directory import outage_districts
 from services.dispatch.service_layer.tickets import execute
 from shared.errors import Conflict, Invalid, NotFound
-from shared.events import new_envelope
-from shared.http.acting import acting_role
-from shared.http.auth import Principal
+from shared.field_time import acting_role
+from shared.identity import Principal
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.schema import FieldTimePolicy
 
@@ -42,9 +41,7 @@ async def declare_outage(uow: UnitOfWork, cmd: DeclareOutage, principal: Princip
         notice_at=event.notice_at, starts_at=event.starts_at, estimated_restore_at=event.estimated_restore_at,
         declared_by=principal.name, version=1,
     ))
-    envelope = new_envelope(event, ticket_id=incident_id, sequence=1, occurred_at=event.notice_at,
-                            recorded_at=now, producer="dispatch")
-    uow.publish(envelope)
+    [envelope] = uow.emit([event], stream=incident_id, first_sequence=1, occurred_at=event.notice_at)
     return {"incident_id": str(incident_id), "state": "declared", "event_id": str(envelope.event_id)}
 
 
@@ -67,9 +64,7 @@ async def restore_outage(uow: UnitOfWork, incident_id: uuid.UUID, cmd: RestoreOu
     version = row["version"] + 1
     await uow.conn.execute(update(incidents).where(incidents.c.id == incident_id).values(
         restored_at=event.restored_at, restore_notice_at=event.notice_at, version=version))
-    envelope = new_envelope(event, ticket_id=incident_id, sequence=version, occurred_at=event.restored_at,
-                            recorded_at=now, producer="dispatch")
-    uow.publish(envelope)
+    [envelope] = uow.emit([event], stream=incident_id, first_sequence=version, occurred_at=event.restored_at)
     return {"incident_id": str(incident_id), "state": "restored", "event_id": str(envelope.event_id)}
 
 

@@ -14,14 +14,12 @@ from services.dispatch.domain.state import TicketState
 from services.dispatch.domain.ticket import evolve, fold
 from services.dispatch.service_layer.directory import check_ticket_command
 from shared.errors import Conflict, Invalid, NotFound
-from shared.events import Envelope, new_envelope
+from shared.events import Envelope
 from shared.events.catalog import Payload
-from shared.http.acting import backdate_problem, field_time_error
-from shared.http.auth import Role
+from shared.field_time import backdate_problem, field_time_error
+from shared.identity import Role
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.schema import FieldTimePolicy
-
-PRODUCER = "dispatch"
 
 
 @dataclass(frozen=True)
@@ -69,12 +67,7 @@ async def execute(
 async def record(uow: UnitOfWork, state: TicketState, payloads: list[Payload], at: datetime,
                  now: datetime) -> Outcome:
     """Append `payloads` after `state`, update the projection, publish through the outbox."""
-    correlation = uuid.uuid4()
-    envelopes = [
-        new_envelope(p, ticket_id=state.ticket_id, sequence=state.version + 1 + i, occurred_at=at,
-                     recorded_at=now, producer=PRODUCER, correlation_id=correlation)
-        for i, p in enumerate(payloads)
-    ]
+    envelopes = uow.envelopes(payloads, stream=state.ticket_id, first_sequence=state.version + 1, occurred_at=at)
     try:
         await store.append(uow.conn, envelopes, state.version + 1)
     except store.ConcurrentAppend:

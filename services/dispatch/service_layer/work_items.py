@@ -27,14 +27,12 @@ from services.dispatch.domain.work_items import (
     item_number,
 )
 from shared.errors import Conflict, Invalid, NotFound
-from shared.events import new_envelope
 from shared.events.catalog import Payload
-from shared.http.acting import acting_role, backdate_problem, field_time_error
-from shared.http.auth import Principal
+from shared.field_time import acting_role, backdate_problem, field_time_error
+from shared.identity import Principal
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.schema import FieldTimePolicy
 
-PRODUCER = "dispatch"
 ID_KEY = {Series.network_fault: "fault_id", Series.mail: "mail_id", Series.forum_post: "post_id"}
 STATUS: dict[Series, Callable[[ItemState], str]] = {
     Series.network_fault: nf.status, Series.mail: msg.status, Series.forum_post: msg.status}
@@ -77,8 +75,7 @@ async def open_item(uow: UnitOfWork, series: Series, cmd: ItemCommand, principal
         event = msg.publish(cmd, item_id, number, by)
     else:
         raise TypeError(f"{type(cmd).__name__} does not open a work item")
-    envelope = new_envelope(event, ticket_id=item_id, sequence=1, occurred_at=at, recorded_at=now,
-                            producer=PRODUCER)
+    [envelope] = uow.envelopes([event], stream=item_id, first_sequence=1, occurred_at=at)
     await store.append(uow.conn, [envelope])
     state = fold([envelope])
     await store.create(uow.conn, {"id": item_id, "series": series.value, "number": number,
@@ -102,8 +99,7 @@ async def act(uow: UnitOfWork, series: Series, item_id: uuid.UUID, cmd: ItemComm
     except WorkItemRefused as refused:
         raise Conflict(refused.reason, current_state=refused.state,
                           **{ID_KEY[series]: str(item_id)}) from None
-    envelopes = [new_envelope(p, ticket_id=item_id, sequence=state.version + 1 + i, occurred_at=at,
-                              recorded_at=now, producer=PRODUCER) for i, p in enumerate(payloads)]
+    envelopes = uow.envelopes(payloads, stream=item_id, first_sequence=state.version + 1, occurred_at=at)
     try:
         await store.append(uow.conn, envelopes)
     except store.ConcurrentAppend:

@@ -16,8 +16,9 @@ from shared import limits
 from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.errors import DomainError
-from shared.http.idempotency import IdempotencyKey, request_fingerprint, run_idempotent
+from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
 from shared.inputs import Line
+from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["tickets"])
@@ -58,11 +59,14 @@ async def create_ticket(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     cmd = handlers.parse(await _json(request))
+
+    async def log(uow: UnitOfWork) -> StoredResponse:
+        result = await handlers.log_ticket(uow, cmd, principal, rt.settings, field_time)
+        return StoredResponse(201 if result["outcome"] == "created" else 200, result)
+
     fingerprint = request_fingerprint("POST", "/tickets", cmd.model_dump(mode="json"))
-    response, replayed = await run_idempotent(
-        rt.new_uow, rt.spec.tables, principal.name, idempotency_key, fingerprint,
-        lambda uow: handlers.log_ticket(uow, cmd, principal, rt.settings, field_time),
-    )
+    response, replayed = await run_idempotent(rt.new_uow, rt.spec.tables, principal.name, idempotency_key,
+                                              fingerprint, log)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(response.body, status_code=response.status_code, headers=headers)
 

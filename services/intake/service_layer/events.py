@@ -12,8 +12,8 @@ from shared.events.lifecycle import (
     ResolvedAtFirstContact,
     TicketLinkedToIncident,
 )
-from shared.http.acting import acting_role
-from shared.http.auth import Principal
+from shared.field_time import acting_role
+from shared.identity import Principal
 
 
 def creation_events(cmd: LogTicket, principal: Principal, ticket_id: uuid.UUID, number: str) -> list[Payload]:

@@ -25,11 +25,9 @@ from services.intake.domain.request import parse_log_ticket
 from services.intake.service_layer.events import creation_events, repeat_report_events
 from shared.directory_copy import district_in_address, district_named
 from shared.errors import Invalid, NotFound
-from shared.events import new_envelope
 from shared.events.vocabulary import AreaType
-from shared.http.acting import backdate_problem, field_time_error
-from shared.http.auth import Principal
-from shared.http.idempotency import StoredResponse
+from shared.field_time import backdate_problem, field_time_error
+from shared.identity import Principal
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.schema import FieldTimePolicy
 from shared.settings import Settings
@@ -54,8 +52,9 @@ def _incident_view(incident: ActiveIncident) -> dict[str, Any]:
 
 
 async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, settings: Settings,
-                     field_time: FieldTimePolicy) -> StoredResponse:
-    """GX-5.1.2: every call ends in a ticket, or (GX-5.3.1) in a link to the open ticket it repeats."""
+                     field_time: FieldTimePolicy) -> dict[str, Any]:
+    """GX-5.1.2: every call ends in a ticket, or (GX-5.3.1) in a link to the open ticket it repeats
+    (`outcome` says which)."""
     now = uow.now()
     if problem := backdate_problem(cmd.occurred_at, now, principal.role, field_time):
         raise Invalid(problem, fields=[field_time_error(problem)])
@@ -73,9 +72,9 @@ async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, sett
         await repo.lock_customer(uow.conn, account_key)
         repeat = await _link_repeat(uow, cmd, principal, occurred, now, settings, account_key, address_key)
         if repeat is not None:
-            return StoredResponse(200, repeat | {"incidents": told})
+            return repeat | {"incidents": told}
     created = await _create(uow, cmd, principal, occurred, now, settings, account_key, address_key)
-    return StoredResponse(201, created | {"incidents": told})
+    return created | {"incidents": told}
 
 
 async def with_district(uow: UnitOfWork, cmd: LogTicket) -> LogTicket:
@@ -106,7 +105,7 @@ async def _link_repeat(uow: UnitOfWork, cmd: LogTicket, principal: Principal, oc
         return None
     events = repeat_report_events(cmd, principal, first.ticket_id)
     start = await repo.next_sequences(uow.conn, first.ticket_id, len(events))
-    envelopes = _publish(uow, events, first.ticket_id, start, occurred, now)
+    envelopes = uow.emit(events, stream=first.ticket_id, first_sequence=start, occurred_at=occurred)
     info = candidates[first.ticket_id][1]
     return {"outcome": "duplicate-linked", "rule": "GX-5.3.1", "ticket_id": str(first.ticket_id),
             "number": info["number"], "state": info["state"], "event_id": str(envelopes[0].event_id),
@@ -133,23 +132,13 @@ async def _create(uow: UnitOfWork, cmd: LogTicket, principal: Principal, occurre
         "phone_key": normalize_phone(c.phone),
         "incident_id": cmd.incident_id, "status": state, "last_sequence": len(events),
     })
-    envelopes = _publish(uow, events, ticket_id, 1, occurred, now)
+    envelopes = uow.emit(events, stream=ticket_id, first_sequence=1, occurred_at=occurred)
     return {"outcome": "created", "ticket_id": str(ticket_id), "number": number, "state": state,
             "event_id": str(envelopes[0].event_id), "occurred_at": occurred.isoformat()}
 
 
 def _value(member: Any) -> str | None:
     return member.value if member is not None else None
-
-
-def _publish(uow: UnitOfWork, events: list[Any], ticket_id: uuid.UUID, start: int, occurred: datetime,
-             now: datetime) -> list[Any]:
-    correlation = uuid.uuid4()
-    envelopes = [new_envelope(p, ticket_id=ticket_id, sequence=start + i, occurred_at=occurred, recorded_at=now,
-                              producer="intake", correlation_id=correlation) for i, p in enumerate(events)]
-    for envelope in envelopes:
-        uow.publish(envelope)
-    return envelopes
 
 
 async def get_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from shared import limits
 from shared.http.auth import Principal, Role, require
 from shared.http.edge import error_responses
 from shared.http.errors import DomainError
-from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
+from shared.http.idempotency import IdempotencyKey, idempotent_json
 from shared.inputs import Instant, Line, Text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.service import RuntimeDep
@@ -67,13 +67,8 @@ class StepIn(_Body):
 
 async def _idempotent(rt: Any, principal: Principal, key: str | None, path: str, body: Any, status: int,
                       operation: Callable[[UnitOfWork], Awaitable[dict[str, Any]]]) -> JSONResponse:
-    async def run(uow: UnitOfWork) -> StoredResponse:
-        return StoredResponse(status, await operation(uow))
-
-    fingerprint = request_fingerprint("POST", path, body)
-    response, replayed = await run_idempotent(rt.new_uow, rt.spec.tables, principal.name, key, fingerprint, run)
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+    return await idempotent_json(rt.new_uow, rt.spec.tables, principal.name, key, ("POST", path, body), status,
+                                 operation)
 
 
 @router.post("/penalties", summary="Manual assessment by ops (clauses no event detects)", status_code=201,

@@ -10,7 +10,6 @@ from services.sla_monitor.adapters.repository import next_sequence
 from services.sla_monitor.domain.timers import Timer, overdue
 from shared.events import Envelope
 from shared.events.catalog import Payload
-from shared.events.registry import new_envelope
 from shared.events.sla import (
     SlaBreachClosed,
     SlaBreached,
@@ -20,8 +19,6 @@ from shared.events.sla import (
     TicketDueChanged,
 )
 from shared.messaging.unit_of_work import UnitOfWork
-
-PRODUCER = "sla_monitor"
 
 
 def _common(t: Timer, at: datetime) -> dict[str, Any]:
@@ -40,9 +37,8 @@ def _overdue(t: Timer, at: datetime) -> dict[str, int]:
 async def _publish(uow: UnitOfWork, payload: Payload, t: Timer, occurred_at: datetime,
                    cause: Envelope | None, sequence: int | None = None) -> Envelope:
     sequence = sequence or await next_sequence(uow.conn)
-    envelope = new_envelope(payload, ticket_id=t.ticket_id, sequence=sequence,
-                            occurred_at=occurred_at, recorded_at=uow.now(), producer=PRODUCER, causation=cause)
-    uow.publish(envelope)
+    [envelope] = uow.emit([payload], stream=t.ticket_id, first_sequence=sequence, occurred_at=occurred_at,
+                          cause=cause)
     return envelope
 
 
@@ -84,7 +80,5 @@ async def due_changed(uow: UnitOfWork, ticket_id: uuid.UUID, round_: int, due: T
     """TicketDueChanged: the earliest running deadline of the ticket is another one now."""
     payload = TicketDueChanged(ticket_id=ticket_id, round=round_, due_at=due.deadline if due else None,
                                rule_id=due.rule_id if due else None)
-    envelope = new_envelope(payload, ticket_id=ticket_id, sequence=await next_sequence(uow.conn),
-                            occurred_at=cause.occurred_at, recorded_at=uow.now(), producer=PRODUCER,
-                            causation=cause)
-    uow.publish(envelope)
+    uow.emit([payload], stream=ticket_id, first_sequence=await next_sequence(uow.conn),
+             occurred_at=cause.occurred_at, cause=cause)

@@ -53,6 +53,14 @@ class Story:
             self.events.append((event, at))
         return events
 
+    def record(self, event: Payload, *, after: timedelta = STEP) -> Payload:
+        """Fold an event another service recorded on the ticket (intake's first-contact solution, a repeat
+        report): dispatch appends those as facts, without `decide`."""
+        self.now += after
+        self.state = evolve(self.state, event, self.now)
+        self.events.append((event, self.now))
+        return event
+
     def to(self, status: Status) -> Story:
         """Walk the RULEBOOK §3 path until the ticket is in `status`."""
         for command in PATH[status]:

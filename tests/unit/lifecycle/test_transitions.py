@@ -21,7 +21,6 @@ EVERY = set(Status)
 # Written out independently of services.dispatch.domain.rules.ALLOWED.
 EXPECTED: dict[type[c.Command], set[Status]] = {
     c.DispatchTicket: {S.received},
-    c.ResolveAtFirstContact: {S.received},
     c.RedispatchTicket: HANDLING,
     c.AcceptTicket: {S.dispatched, S.reopened},
     c.EstablishContact: {S.accepted},
@@ -42,7 +41,6 @@ EXPECTED: dict[type[c.Command], set[Status]] = {
     c.RecordChurn: EVERY,
     c.LinkToIncident: EVERY - {S.archived},  # RULEBOOK §7
     c.AttachCallRecording: EVERY,  # CT-3.3.1 evidence
-    c.LinkDuplicateReport: EVERY - {S.closed, S.archived},  # GX-5.3.1 "while the first is open"
     c.NotifyDispatchDesk: EVERY - {S.closed, S.archived},  # TT-8.7
     c.RecordWorkCompleted: {S.on_site},  # GX-5.1.4
     c.EnterResult: {S.on_site, S.resolved},  # GX-5.1.4 / GX-5.3.4
@@ -52,7 +50,6 @@ EXPECTED: dict[type[c.Command], set[Status]] = {
 Sample = Callable[[TicketState, datetime], c.Command]
 SAMPLES: dict[type[c.Command], Sample] = {
     c.DispatchTicket: lambda s, now: c.DispatchTicket(**who(Role.dispatcher), department="D1"),
-    c.ResolveAtFirstContact: lambda s, now: c.ResolveAtFirstContact(**who(), solution="重启光猫"),
     c.RedispatchTicket: lambda s, now: c.RedispatchTicket(
         **who(Role.dispatcher), department="D2", reason="handover"
     ),
@@ -94,7 +91,6 @@ SAMPLES: dict[type[c.Command], Sample] = {
     c.RecordChurn: lambda s, now: c.RecordChurn(**who()),
     c.LinkToIncident: lambda s, now: c.LinkToIncident(**who(), incident_id=uuid.uuid4()),
     c.AttachCallRecording: lambda s, now: c.AttachCallRecording(**who(), recording_ref="rec-new"),
-    c.LinkDuplicateReport: lambda s, now: c.LinkDuplicateReport(**who(), channel="hotline"),
     c.NotifyDispatchDesk: lambda s, now: c.NotifyDispatchDesk(**who(Role.agent), note="VIP 专线中断"),
     c.RecordWorkCompleted: lambda s, now: c.RecordWorkCompleted(**who(Role.technician)),
     c.EnterResult: lambda s, now: c.EnterResult(**who(Role.handler), result="更换熔断器后恢复供电"),
