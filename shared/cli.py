@@ -11,7 +11,9 @@ import typer
 
 from shared.dead_letter_cli import dead_letter_app
 from shared.directory_cli import directory_app
+from shared.penalty_cli import penalty_app  # also adds `penalty` to the replay sub-app
 from shared.policy.cli import policy_app
+from shared.replay_cli import replay_app
 from shared.settings import Settings
 
 app = typer.Typer(help="Gongdan work-order platform", no_args_is_help=True, add_completion=False,
@@ -19,6 +21,8 @@ app = typer.Typer(help="Gongdan work-order platform", no_args_is_help=True, add_
 app.add_typer(policy_app, name="policy", help="Validate and explain policy files")
 app.add_typer(dead_letter_app, name="dead-letter", help="List and replay parked events of a service")
 app.add_typer(directory_app, name="directory", help="Load the organisation: departments, people, districts")
+app.add_typer(penalty_app, name="penalty", help="Penalty ledger tools: what-if of a draft policy")
+app.add_typer(replay_app, name="replay", help="Rebuild a service's state into an empty database and compare")
 
 
 LogFormat = Annotated[Literal["text", "json"] | None, typer.Option(

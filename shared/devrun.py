@@ -34,6 +34,7 @@ STEADY_AFTER = 10.0  # ready this long before it died: bad luck, not a crash loo
 START_ATTEMPTS = 3  # a service that dies this often before it was ever ready: give up (a bug, not bad luck)
 LOG_ROTATE_BYTES = 20 * 1024 * 1024
 STATE_FILE, LOCK_FILE = "dev-stack.json", "dev.lock"
+TANSU_AUTO_PARTITIONS = 4  # what the embedded broker gives a topic a client's request creates
 
 
 def say(message: str) -> None:
@@ -221,6 +222,12 @@ class DevStack:
             broker_port, log_file=self.logs / "broker.log", tied_to_parent=True)
         self.slots: dict[str, Slot] = {}
         self.stop_signal: int | None = None
+        # After a restart the broker is reachable a moment before we have created the topics, and a client that
+        # asks for one first gets it created by the broker, with Tansu's own partition count. Any other count
+        # would leave producers writing to partitions the new topic does not have.
+        self.partitions = settings.gongdan_topic_partitions
+        if self.broker and "gongdan_topic_partitions" not in settings.model_fields_set:
+            self.partitions = TANSU_AUTO_PARTITIONS
 
     # -- signals -------------------------------------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -263,7 +270,7 @@ class DevStack:
             return ""
         if self.broker:
             say(f"starting the broker (embedded Tansu, in memory) on {self.broker.bootstrap} …")
-            unit = BrokerUnit(self.broker, self.settings.gongdan_topic_partitions)
+            unit = BrokerUnit(self.broker, self.partitions)
             unit.launch()
             self.slots["broker"] = Slot(unit, state="up")
             bootstrap = self.broker.bootstrap
@@ -277,6 +284,7 @@ class DevStack:
                "GONGDAN_SERVICE_URLS": ",".join(f"{n}=http://127.0.0.1:{p}" for n, p in self.ports.items())}
         if self.broker:
             env["GONGDAN_VOLATILE_BROKER"] = "true"
+            env["GONGDAN_TOPIC_PARTITIONS"] = str(self.partitions)
         key_note = "from GONGDAN_API_KEYS"
         if not self.settings.gongdan_api_keys:
             env["GONGDAN_API_KEYS"], key_file = ensure_dev_keys(self.data_dir)

@@ -21,6 +21,7 @@ from sqlalchemy import MetaData, text
 from shared.clock import Clock, SystemClock
 from shared.events.topics import TOPICS
 from shared.http.auth import ApiKeyError, ensure_dev_keys, parse_api_keys
+from shared.http.docs import keep_docs_local
 from shared.http.edge import EdgeGuard, document_errors
 from shared.http.errors import install_error_handlers
 from shared.messaging.consumer import EventConsumer, Handler
@@ -277,6 +278,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
 
     # /docs and /redoc with Swagger UI and ReDoc served from the wheel, not a CDN (operators' intranets, issue 12)
     app = FastAPIOffline(title=f"Gongdan {spec.title}", lifespan=lifespan, version="0.1.0")
+    keep_docs_local(app)
     app.state.runtime = runtime
     app.state.api_keys = load_api_keys(settings)
     install_error_handlers(app)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     gongdan_console_secret: str | None = Field(
         default=None, description="Key that signs the console's session cookies (keep it secret, the same on "
         "every console instance); unset: derived from the API keys")
+    gongdan_sms_gateway_url: str | None = Field(
+        default=None, description="CT-4.6: the SMS gateway compensation posts customer notices to (JSON over "
+        "HTTP(S)); unset: the dev notifier, which keeps each message in its table (GET /notifications)")
+    gongdan_sms_gateway_user: str | None = Field(default=None, description="SMS gateway account (HTTP basic)")
+    gongdan_sms_gateway_password: SecretStr | None = Field(
+        default=None, description="SMS gateway password (HTTP basic with the user; a bearer token without one)")
+    gongdan_sms_sender: str = Field(default="10000", description="Sender id the SMS gateway shows the customer")
     gongdan_duplicate_window: timedelta = Field(
         default=timedelta(hours=72), description="GX-5.3.1: a fault report repeats an open fault ticket opened at "
         "most this long before it")

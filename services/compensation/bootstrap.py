@@ -7,6 +7,8 @@ from services.compensation.entrypoints.api import router
 from services.compensation.entrypoints.payouts_api import router as payouts_router
 from services.compensation.service_layer.config import load_config
 from services.compensation.service_layer.handlers import EVENT_HANDLERS
+from services.compensation.service_layer.notices import notice_delivery
+from services.compensation.service_layer.payment_deadlines import payment_deadlines
 from shared.events.topics import TOPICS
 from shared.http.auth import Role
 from shared.service import ServiceSpec
@@ -23,4 +25,6 @@ SPEC = ServiceSpec(
     handlers={**EVENT_HANDLERS, **directory.handlers()},
     routers=[observed.router("compensation", "compensation", (Role.FINANCE, Role.OPS)), router, payouts_router,
              directory.router((Role.OPS, Role.FINANCE))],
+    # CT-4.6: pending notices to the SMS gateway (or the dev table); CT-3.4: missed payment limits as breaches
+    workers={"notice-delivery": notice_delivery, "payment-deadlines": payment_deadlines},
 )

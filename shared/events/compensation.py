@@ -46,3 +46,11 @@ class CompensationPaid(ClaimEvent):
 
     batch_id: uuid.UUID
     top_up_ref: str
+
+
+@REGISTRY.register("CompensationPaymentMissed", 1, TOPICS.compensation)
+class CompensationPaymentMissed(ClaimEvent):
+    """The payment limit (CT-3.4: 7 natural days of completion) passed with the claim payable and unpaid."""
+
+    payment_due_at: AwareDatetime
+    detected_at: AwareDatetime

@@ -26,6 +26,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from shared.policy.kpis import Kpi  # KPI scorecards beside the clauses (RULEBOOK §5.3, §9.11)
+
 PayerRoute = Literal[
     "responsible-department",  # the department the ticket was dispatched to, naming the technician/handler (§9.3)
     "customer-service",  # the customer-service platform, naming the agent (TT-8.9–8.14, §9.3)
@@ -182,6 +184,7 @@ class PenaltyPolicy(_Strict):
     clauses: tuple[Clause, ...] = ()
     groups: dict[str, Group] = {}
     refund_percent: int = Field(120, ge=0, description="NJ-4.3.6: an approved appeal refunds this share")
+    kpis: tuple[Kpi, ...] = ()  # scorecard figures (shared/policy/kpis.py)
 
     def clause(self, clause_id: str) -> Clause:
         """The clause with this id (KeyError if absent)."""
@@ -208,6 +211,7 @@ class PenaltiesHead(_Strict):
     refund_percent: int | None = None
     overrides: dict[str, dict[str, Any]] = {}
     disable: Names = ()
+    kpis: dict[str, dict[str, Any] | None] = {}  # by id, merged key by key; null drops one (shared/policy/kpis.py)
 
 
 def describe_amount(amount: Amount | None) -> str:

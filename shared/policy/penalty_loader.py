@@ -22,6 +22,7 @@ class PenaltyMerge:
     group_files: dict[str, Path] = field(default_factory=dict)
     refund_percent: tuple[int, Path] | None = None
     disabled_timers: set[str] = field(default_factory=set)  # an operator disabled the timer: its clauses never fire
+    kpis: dict[str, tuple[dict[str, Any], Path]] = field(default_factory=dict)  # KPI id -> (merged data, file)
 
 
 def merge_penalties(path: Path, raw: dict[str, Any], into: PenaltyMerge) -> None:
@@ -57,6 +58,11 @@ def merge_penalties(path: Path, raw: dict[str, Any], into: PenaltyMerge) -> None
         into.group_files[name] = path
     if head.refund_percent is not None:
         into.refund_percent = (head.refund_percent, path)
+    for kid, fragment in head.kpis.items():  # scorecards (RULEBOOK §5.3): later files change keys or drop one
+        if fragment is None:
+            into.kpis.pop(kid, None)
+        else:
+            into.kpis[kid] = (_deep_merge(into.kpis.get(kid, ({}, path))[0], fragment), path)
 
 
 def _new_amount_type(base: dict[str, Any], over: dict[str, Any]) -> bool:
@@ -92,5 +98,28 @@ def validate_penalties(merged: PenaltyMerge, timer_ids: set[str]) -> PenaltyPoli
         except ValidationError as exc:
             raise PolicyError(merged.group_files[name], f"penalties.groups.{name}", exc.errors()[0]["msg"]) from None
     refund = merged.refund_percent[0] if merged.refund_percent else 120
-    return PenaltyPolicy(clauses=tuple(clauses), groups=groups, refund_percent=refund)
+    kpis = _validate_kpis(merged, timer_ids, {c.clause for c in clauses})
+    return PenaltyPolicy(clauses=tuple(clauses), groups=groups, refund_percent=refund, kpis=kpis)
+
+
+def _validate_kpis(merged: PenaltyMerge, timer_ids: set[str], clause_ids: set[str]) -> tuple[Any, ...]:
+    """Each KPI validated; its rules must be timers and its clause a clause of the effective policy."""
+    from shared.policy.kpis import kpi_from
+    from shared.policy.loader import PolicyError
+
+    out = []
+    for kid, (data, path) in merged.kpis.items():
+        try:
+            kpi = kpi_from(kid, data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            raise PolicyError(path, f"penalties.kpis.{kid}" + (f".{where}" if where else ""), err["msg"]) from None
+        for i, rule_id in enumerate(kpi.rules):
+            if rule_id not in timer_ids and rule_id not in merged.disabled_timers:
+                raise PolicyError(path, f"penalties.kpis.{kid}.rules[{i}]", f"no timer rule {rule_id!r} in this policy")
+        if kpi.clause is not None and kpi.clause not in clause_ids:
+            raise PolicyError(path, f"penalties.kpis.{kid}.clause", f"no penalty clause {kpi.clause!r} in this policy")
+        out.append(kpi)
+    return tuple(out)
 

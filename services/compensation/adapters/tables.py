@@ -3,6 +3,7 @@
 from sqlalchemy import MetaData
 
 from services.compensation.adapters.claim_tables import claim_tables
+from services.compensation.adapters.tracking_tables import tracking_tables
 from shared.directory_copy import DirectoryTables
 from shared.observed import ObservedTables
 from shared.persistence.tables import platform_tables
@@ -12,3 +13,4 @@ platform = platform_tables(metadata)
 observed = ObservedTables(metadata)
 directory = DirectoryTables(metadata)  # compensation's copy of the directory (issue 8): districts, contractors
 claims = claim_tables(metadata)
+tracking = tracking_tables(metadata)  # notice delivery attempts, missed payment limits

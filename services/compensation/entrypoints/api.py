@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from services.compensation.adapters import repository as repo
 from services.compensation.adapters.tables import claims as T
+from services.compensation.adapters.tables import tracking
 from services.compensation.domain.decide import decide
 from services.compensation.domain.facts import fold
 from services.compensation.service_layer import commands as cmd
@@ -116,15 +117,47 @@ async def read_claim(claim_id: uuid.UUID, rt: RuntimeDep, _: Reader) -> dict[str
 
 @router.get("/payments/overdue", summary="CT-3.4: payable claims at risk of, or past, their 7-day payment limit")
 async def payment_deadlines(rt: RuntimeDep, _: Reader, limit: LimitQ = 200) -> dict[str, Any]:
+    """`at_risk` and `missed` as of now; a missed one carries `breach` once the payment-deadline worker has
+    recorded it (and published CompensationPaymentMissed): see also `GET /payments/breaches`."""
     now = rt.clock.now()
-    c = T.claims
+    c, b = T.claims, tracking.payment_breaches
     async with rt.engine.connect() as conn:
         rows = [dict(r) for r in (await conn.execute(
-            select(c).where(c.c.status == "due", c.c.payout_state.is_distinct_from("paid"))
+            select(c, b.c.detected_at.label("breach_detected_at"))
+            .outerjoin(b, b.c.claim_id == c.c.claim_id)
+            .where(c.c.status == "due", c.c.payout_state.is_distinct_from("paid"))
             .order_by(c.c.payment_due_at).limit(limit))).mappings()]
-    shown = [view(r, now, rt.config) for r in rows]
+    shown = []
+    for r in rows:
+        item = view(r, now, rt.config)
+        item["breach"] = ({"detected_at": r["breach_detected_at"].isoformat()}
+                          if r["breach_detected_at"] is not None else None)
+        shown.append(item)
     return {"as_of": now.isoformat(), "at_risk": [r for r in shown if r["payment"] == "at-risk"],
             "missed": [r for r in shown if r["payment"] == "missed"]}
+
+
+@router.get("/payments/breaches", summary="CT-3.4: every missed payment limit on record, open or closed")
+async def payment_breaches(rt: RuntimeDep, _: Reader,
+                           state: Annotated[Literal["open", "closed", "all"], Query()] = "all",
+                           limit: LimitQ = 200) -> dict[str, Any]:
+    """One record per claim whose limit passed while it was payable and unpaid; `closed_how`: paid-late, exempt,
+    void once settled."""
+    b, c = tracking.payment_breaches, T.claims
+    query = (select(b, c.c.number, c.c.promise, c.c.clause, c.c.currency, c.c.unit, c.c.customer_name,
+                    c.c.account).join(c, c.c.claim_id == b.c.claim_id).order_by(b.c.payment_due_at).limit(limit))
+    if state != "all":
+        query = query.where(b.c.closed_at.is_(None) if state == "open" else b.c.closed_at.is_not(None))
+    async with rt.engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    iso = (lambda t: t.isoformat() if t else None)
+    return {"breaches": [{
+        "claim_id": str(r["claim_id"]), "ticket_id": str(r["ticket_id"]), "number": r["number"],
+        "scheme": r["scheme"], "promise": r["promise"], "clause": r["clause"], "amount": r["amount"],
+        "currency": r["currency"], "unit": r["unit"], "account": r["account"], "customer": r["customer_name"],
+        "payment_due_at": iso(r["payment_due_at"]), "detected_at": iso(r["detected_at"]),
+        "state": "closed" if r["closed_at"] else "open", "closed_at": iso(r["closed_at"]),
+        "closed_how": r["closed_how"]} for r in rows]}
 
 
 @router.post("/tickets/{ticket_id}/exemptions", status_code=201, responses=error_responses(404, 422),
@@ -151,16 +184,23 @@ async def confirm(ticket_id: uuid.UUID, body: cmd.ConfirmFieldTime, rt: RuntimeD
                            200, lambda uow: cmd.confirm_field_time(uow, ticket_id, body, principal.name))
 
 
-@router.get("/notifications", summary="Customer notices (CT-4.6) as the dev notifier keeps them")
+@router.get("/notifications", summary="Customer notices (CT-4.6): the message, and how its delivery went")
 async def notifications(rt: RuntimeDep, _: Reader, ticket_id: uuid.UUID | None = None,
+                        status: Annotated[Literal["pending", "sent", "failed", "suppressed"] | None, Query()] = None,
                         limit: LimitQ = 200) -> dict[str, Any]:
+    """With the dev notifier (no GONGDAN_SMS_GATEWAY_URL) this table is where the messages go (`channel` dev)."""
     n = T.notifications
     query = select(n).order_by(n.c.created_at).limit(limit)
     if ticket_id:
         query = query.where(n.c.ticket_id == ticket_id)
+    if status:
+        query = query.where(n.c.status == status)
     async with rt.engine.connect() as conn:
         rows = (await conn.execute(query)).mappings().all()
+    iso = (lambda t: t.isoformat() if t else None)
     return {"notifications": [{"notification_id": str(r["notification_id"]), "claim_id": str(r["claim_id"]),
                                "ticket_id": str(r["ticket_id"]), "phone": r["phone"], "language": r["language"],
-                               "message": r["message"], "status": r["status"],
-                               "created_at": r["created_at"].isoformat()} for r in rows]}
+                               "message": r["message"], "status": r["status"], "channel": r["channel"],
+                               "attempts": r["attempts"], "last_error": r["last_error"],
+                               "created_at": r["created_at"].isoformat(), "sent_at": iso(r["sent_at"])}
+                              for r in rows]}

@@ -23,6 +23,12 @@ from shared.events.registry import new_envelope
 from shared.messaging.unit_of_work import UnitOfWork
 
 PRODUCER = "compensation"
+CLAIM_IDS = uuid.UUID("5f0c6f0e-5b1e-4c8e-9a55-6d3c0b7c1a11")  # namespace of claim ids
+
+
+def claim_id_of(ticket_id: uuid.UUID, scheme: str, promise: str) -> uuid.UUID:
+    """A claim's id follows from what it is (ticket, scheme, promise): a replay rebuilds the same ids."""
+    return uuid.uuid5(CLAIM_IDS, f"{ticket_id}/{scheme}/{promise}")
 VOID = "void"
 
 
@@ -75,7 +81,7 @@ async def _store(uow: UnitOfWork, cfg: CompensationConfig, ticket_id: uuid.UUID,
               "deadline": claim.deadline, "completion": claim.completion, "evidence": claim.evidence(),
               "payment_due_at": payment_due, "updated_at": now}
     if row is None:
-        claim_id = uuid.uuid4()
+        claim_id = claim_id_of(ticket_id, claim.scheme, claim.promise)
         stmt = insert(T.claims).values(claim_id=claim_id, ticket_id=ticket_id, scheme=claim.scheme,
                                        promise=claim.promise, created_at=now,
                                        due_since=now if claim.status == DUE else None, **values)

@@ -3,10 +3,11 @@ promises' cutoff rules, read once per runtime (`uow.config`, `rt.config`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from services.compensation.adapters.notifier import DevNotifier, Notifier, notifier_from
 from services.compensation.domain.ct import Cutoff
 from shared.policy import Policy
 from shared.policy.compensation import CompensationPolicy, CtScheme
@@ -20,6 +21,7 @@ class CompensationConfig:
     path: Path
     policy: Policy
     cutoffs: dict[str, Cutoff]
+    notifier: Notifier = field(default_factory=DevNotifier)  # CT-4.6: the SMS gateway, or the dev table
 
     @property
     def schemes(self) -> CompensationPolicy:
@@ -45,4 +47,5 @@ def cutoffs_of(policy: Policy) -> dict[str, Cutoff]:
 def load_config(settings: Settings) -> CompensationConfig:
     """Load and validate the policy file; a bad file raises PolicyError naming the file and key path."""
     policy = load_deployment_policy(settings)
-    return CompensationConfig(path=policy_path(settings), policy=policy, cutoffs=cutoffs_of(policy))
+    return CompensationConfig(path=policy_path(settings), policy=policy, cutoffs=cutoffs_of(policy),
+                              notifier=notifier_from(settings))

@@ -31,7 +31,7 @@ def local_time(value: str | datetime | None, tz: str, seconds: bool = False) -> 
     return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
-def duration(seconds: int | float | None, lang: str = "zh") -> str:
+def duration(seconds: float | None, lang: str = "zh") -> str:
     """A span, coarse enough to read at a glance: 2天3小时, 3小时5分, 45分 (2 d 3 h, 3 h 5 min, 45 min).
     Its sign is dropped: the caller says whether it is time left or overdue."""
     if seconds is None:

@@ -42,7 +42,7 @@ async def nothing(request: Request) -> Response:
 
 
 @router.get("/login")
-async def login_page(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:  # noqa: A002
+async def login_page(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     return web.render(request, "login.html", user=None, next=_local(next) or "", error=False)
 
 
@@ -73,7 +73,7 @@ async def logout(request: Request) -> Response:
 
 @router.get("/lang/{code}")
 async def switch_language(request: Request, code: str,
-                          next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:  # noqa: A002
+                          next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     response = web.redirect(_local(next) or "/")
     response.set_cookie(web.LANG_COOKIE, i18n.language(code), max_age=365 * 86400, httponly=True, secure=True,
                         samesite="strict", path="/")

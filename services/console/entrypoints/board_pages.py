@@ -45,6 +45,10 @@ async def live_board(request: Request, department: Short = None, kind: Short = N
     user = web.user_for(request, "tickets.read")
     chosen = {k: v for k, v in (("department", department), ("kind", kind), ("segment", segment),
                                 ("incident", incident)) if v}
+    if chosen.get("kind") not in (None, *KINDS):
+        chosen.pop("kind")  # a hand-typed URL: an unknown value filters nothing rather than failing the page
+    if chosen.get("segment") not in (None, *SEGMENTS):
+        chosen.pop("segment")
     search = board.search_filter(q or "")
     if incident:
         try:

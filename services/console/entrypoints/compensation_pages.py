@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
@@ -40,7 +40,7 @@ async def compensation(request: Request, status: Annotated[str | None, Query(max
             shown, reconciliation = await asyncio.gather(
                 up.get("compensation", f"/payout-batches/{chosen}", user.key),
                 up.get("compensation", f"/payout-batches/{chosen}/reconciliation", user.key))
-    now = datetime.now(ZoneInfo(web.config(request).tz)).strftime("%Y-%m-%dT%H:%M")
+    now = web.now(request).strftime("%Y-%m-%dT%H:%M")
     return web.render(request, "compensation.html", user=user, claims=claims["claims"], overdue=overdue,
                       status=status, statuses=CLAIM_STATUSES, batches=batches, batch=shown,
                       reconciliation=reconciliation, now=now, done=request.query_params.get("done"),
@@ -91,7 +91,7 @@ async def dead_letters(request: Request) -> Response:
     user = web.user_for(request, "dead_letters.read")
     up = web.upstreams(request)
     answers = await asyncio.gather(*(_optional(up.get(s, "/dead-letters", user.key)) for s in CONSUMERS))
-    services = [{"service": s, "items": (page or {}).get("items", []), "note": note}
+    services = [{"service": s, "parked": (page or {}).get("items", []), "note": note}
                 for s, (page, note) in zip(CONSUMERS, answers, strict=True)]
     return web.render(request, "dead_letters.html", user=user, services=services,
                       done=request.query_params.get("done"), refused=request.query_params.get("refused"))

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -25,7 +23,7 @@ STATUSES = ("proposed", "confirmed", "modified", "cancelled", "appealed", "uphel
 def _month(request: Request, month: str | None) -> str:
     if month and MONTH.match(month):
         return month
-    return datetime.now(ZoneInfo(web.config(request).tz)).strftime("%Y-%m")
+    return web.now(request).strftime("%Y-%m")
 
 
 async def _appeals(request: Request, key: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,9 +9,11 @@ import secrets
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
@@ -19,7 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from services.console.adapters.upstream import Upstreams, UpstreamError
+from services.console.adapters.upstream import UpstreamError, Upstreams
 from services.console.domain import formatting, i18n, permissions
 from services.console.service_layer.config import ConsoleConfig
 from shared.identity import Principal, Role
@@ -27,6 +29,11 @@ from shared.identity import Principal, Role
 SESSION_COOKIE = "gongdan_console"
 LANG_COOKIE = "gongdan_lang"
 SESSION_HOURS = 12
+#: nothing from outside the console, no framing, no inline script: what the browser may do with our pages
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
 
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 templates.env.filters["money"] = formatting.money
@@ -52,6 +59,11 @@ class NotAllowed(Exception):
 
 def config(request: Request) -> ConsoleConfig:
     return request.app.state.runtime.config
+
+
+def now(request: Request) -> datetime:
+    """The platform's clock (the tests' controllable one in the test stack), in the operator's zone."""
+    return request.app.state.runtime.clock.now().astimezone(ZoneInfo(config(request).tz))
 
 
 def upstreams(request: Request) -> Upstreams:
@@ -134,7 +146,7 @@ def lang(request: Request) -> str:
     return i18n.language(request.cookies.get(LANG_COOKIE))
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+def render(request: Request, template: str, http_status: int = 200, **context: Any) -> Response:
     language = lang(request)
     tz = config(request).tz
     user = context.get("user")
@@ -144,12 +156,13 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         "when": lambda value, seconds=False: formatting.local_time(value, tz, seconds),
         "span": lambda seconds: formatting.duration(seconds, language),
         "tz": tz,
+        "now_local": formatting.local_time(now(request), tz),
         "screens": permissions.screens(user.role) if user else [],
         "token": lambda: uuid.uuid4().hex,  # a form's Idempotency-Key: submitting it twice does it once
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
-    response = templates.TemplateResponse(request, template, helpers | context, status_code=status)
-    response.headers["Cache-Control"] = "no-store"
+    response = templates.TemplateResponse(request, template, helpers | context, status_code=http_status)
+    response.headers.update(SECURITY_HEADERS)
     return response
 
 

@@ -90,5 +90,10 @@ async def list_entries(conn: AsyncConnection, filters: dict[str, Any], limit: in
     return [dict(r) for r in rows.mappings()]
 
 
-async def update_entry(conn: AsyncConnection, entry_id: uuid.UUID, **values: Any) -> None:
+async def update_entry(conn: AsyncConnection, entry_id: uuid.UUID, journal: bool = True, **values: Any) -> None:
+    """A person's act on an entry (review, appeal); journalled for replay unless it is the replay itself."""
     await conn.execute(E.update().where(E.c.id == entry_id).values(**values))
+    if journal:
+        from services.penalty.adapters.journal import record_act
+
+        await record_act(conn, "entry-update", {"id": entry_id, "values": values})

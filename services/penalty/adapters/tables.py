@@ -2,6 +2,7 @@
 
 from sqlalchemy import MetaData
 
+from services.penalty.adapters.kpi_tables import kpi_tables
 from services.penalty.adapters.ledger_tables import ledger_tables
 from shared.directory_copy import DirectoryTables
 from shared.observed import ObservedTables
@@ -12,3 +13,4 @@ platform = platform_tables(metadata)
 observed = ObservedTables(metadata)
 directory = DirectoryTables(metadata)  # penalty's copy of the directory (issue 8)
 ledger = ledger_tables(metadata)
+kpi = kpi_tables(metadata)  # journal, timer outcomes, frozen scorecards

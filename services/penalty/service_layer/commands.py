@@ -6,12 +6,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from services.penalty.adapters import journal
 from services.penalty.adapters import repository as repo
 from services.penalty.adapters.tables import ledger as L
 from services.penalty.domain import amounts as am
 from services.penalty.domain import review as rv
 from services.penalty.domain.assess import Payer, Proposal
-from services.penalty.service_layer import ledger
+from services.penalty.service_layer import ledger, scorecards
 from services.penalty.service_layer.config import PenaltyConfig
 from services.penalty.service_layer.views import entry_view
 from shared.errors import Conflict, Invalid, NotFound
@@ -122,7 +123,11 @@ async def close_month(uow: UnitOfWork, month: str, by: str) -> dict[str, Any]:
     if pending:
         raise Conflict(f"{len(pending)} proposed entries of {month} are not reviewed yet",
                           current_state="open", pending=[str(e["id"]) for e in pending[:50]])
-    await uow.conn.execute(L.months.insert().values(month=month, status="closed", closed_at=uow.now(), closed_by=by))
+    closing = {"month": month, "status": "closed", "closed_at": uow.now(), "closed_by": by}
+    await uow.conn.execute(L.months.insert().values(**closing))
+    await journal.record_act(uow.conn, "month-closed", closing)  # later causes land in the next month on replay too
+    if uow.config is not None:  # the month's scorecards are frozen as they stand now (issue 10)
+        await scorecards.freeze(uow, uow.config, month)
     return {"month": month, "status": "closed", "closed_at": uow.now().isoformat(), "closed_by": by}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.penalty.adapters import journal
 from services.penalty.adapters import repository as repo
 from services.penalty.adapters.tables import observed
 from services.penalty.domain import assess as pa
@@ -30,6 +31,7 @@ SLA_APPLIED = ("SlaBreached", "SlaBreachClosed", "SlaBreachRetracted")
 async def on_ticket_event(uow: UnitOfWork, event: Envelope) -> None:
     """Record the fact (observed view), then assess what the act triggers."""
     await observed.record(uow, event)
+    await journal.record_event(uow.conn, event)  # replay and what-if read it (adapters/journal.py)
     cfg: PenaltyConfig = uow.config
     if cfg is None:
         return
@@ -43,8 +45,11 @@ async def on_ticket_event(uow: UnitOfWork, event: Envelope) -> None:
 
 async def on_sla_event(uow: UnitOfWork, event: Envelope) -> None:
     cfg: PenaltyConfig = uow.config
+    if event.type in SLA_APPLIED or event.type == "SlaMet":  # the journal, and the outcome for the scorecards
+        await journal.record_event(uow.conn, event)
+        await journal.record_timer(uow.conn, _family(cfg, event.payload.rule_id), event)
     if cfg is None or event.type not in SLA_APPLIED:
-        return  # warnings, met timers and due dates carry no money
+        return  # warnings and due dates carry no money; a met timer counts only in the scorecards
     if event.type == "SlaBreached":
         await _breached(uow, cfg, event)
     elif event.type == "SlaBreachClosed":
@@ -55,6 +60,11 @@ async def on_sla_event(uow: UnitOfWork, event: Envelope) -> None:
         await ledger.reverse_cause(uow, f"breach:{p.breach_event_id}", f"breach of {p.rule_id} retracted "
                                    f"(the stop happened at {p.actual.isoformat()}, in time)", known, cfg.tz,
                                    (str(p.breach_event_id), str(event.event_id)))
+
+
+def _family(cfg: PenaltyConfig | None, rule_id: str) -> str:
+    rule = next((r for r in cfg.policy.timers if r.rule_id == rule_id), None) if cfg is not None else None
+    return rule.family_id if rule is not None else rule_id
 
 
 def _evidence(event: Envelope, **more: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from services.penalty.adapters import journal
 from services.penalty.adapters import repository as repo
 from services.penalty.adapters.tables import directory
 from services.penalty.domain import amounts as am
@@ -14,6 +15,7 @@ from services.penalty.domain.assess import Payer, Proposal
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.penalties import PenaltyPolicy, TieredAmount
 
+ENTRY_IDS = uuid.UUID("4d1c6f0e-6a55-5f0b-9a53-70656e616c74")  # namespace of entry ids (uuid5 of the entry key)
 Evidence = dict[str, dict[str, Any]]  # event id -> {type, occurred_at, …}
 
 
@@ -37,7 +39,7 @@ async def write(uow: UnitOfWork, proposals: list[Proposal], ticket_id: uuid.UUID
     written = []
     for p in proposals:
         p = await named(uow, p)
-        entry_id = uuid.uuid4()
+        entry_id = uuid.uuid5(ENTRY_IDS, p.key)  # the same cause gives the same id on replay
         row = {
             "id": entry_id, "entry_key": p.key, "kind": p.kind, "clause": p.clause, "grp": p.group,
             "cause": p.cause, "ticket_id": ticket_id, "payer_kind": p.payer.kind, "payer_id": p.payer.id,
@@ -51,6 +53,8 @@ async def write(uow: UnitOfWork, proposals: list[Proposal], ticket_id: uuid.UUID
         }
         if await repo.insert_entry(uow.conn, row):
             written.append(entry_id)
+            if source != "event":  # a person's act (manual entry, refund): kept verbatim for replay
+                await journal.record_act(uow.conn, "entry-insert", row)
     return written
 
 

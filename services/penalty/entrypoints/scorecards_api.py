@@ -1,0 +1,66 @@
+"""KPI scorecards (RULEBOOK §5.3, §9.11) and the what-if of a draft policy (issue 10)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.penalty.service_layer import scorecards as sc
+from services.penalty.service_layer import whatif
+from shared import limits
+from shared.errors import Invalid
+from shared.http.auth import Principal, Role, require
+from shared.http.edge import error_responses
+from shared.inputs import Line
+from shared.policy import PolicyError
+from shared.service import RuntimeDep
+
+router = APIRouter(tags=["scorecards"])
+Reader = Annotated[Principal, Depends(require(Role.OPS, Role.FINANCE, Role.SUPERVISOR, Role.COMPREHENSIVE,
+                                              Role.DEPUTY_GM, Role.GM))]
+MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
+
+
+@router.get("/scorecards", summary="KPI scorecards of a month per department: numerator, denominator, target, "
+            "points and the tickets behind each figure (`ok`: counted in the numerator); frozen once the month "
+            "is closed", responses={200: {"content": {"text/csv": {}}}})
+async def get_scorecards(rt: RuntimeDep, _: Reader,
+                         month: Annotated[str, Query(pattern=MONTH, description="YYYY-MM, the local month")],
+                         department: Line(limits.DEPARTMENT) | None = None,
+                         format: Literal["json", "csv"] = "json") -> Any:  # noqa: A002 - the query name
+    async with rt.new_uow() as uow:
+        body = await sc.scorecards(uow.conn, rt.config, month, department)
+    if format == "csv":
+        return PlainTextResponse(sc.to_csv(body), media_type="text/csv",
+                                 headers={"Content-Disposition": f'attachment; filename="scorecards-{month}.csv"'})
+    return body
+
+
+class WhatIf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(pattern=MONTH, description="YYYY-MM, the local month to assess")
+    policy: str = Field(min_length=1, max_length=200_000,
+                        description="The draft policy file (YAML); it may include shipped packs by id")
+
+
+@router.post("/penalty-what-if", summary="Assess a past month under a draft policy and show the difference per "
+             "department and clause; the ledger is not touched (a scratch database is built and dropped)",
+             responses=error_responses(422))
+async def post_what_if(body: WhatIf, rt: RuntimeDep, _: Annotated[Principal, Depends(require(Role.OPS))]) -> dict:
+    with tempfile.TemporaryDirectory(prefix="gongdan-whatif-") as tmp:
+        path = Path(tmp) / "draft.yaml"
+        path.write_text(body.policy, encoding="utf-8")
+        try:
+            draft = whatif.draft_config(path, rt.config.tz)
+        except PolicyError as exc:
+            raise Invalid(f"the draft policy is invalid: {exc.key or '<top>'}: {exc.reason}",
+                          fields=[{"field": "policy", "in": "body", "rule": "policy",
+                                   "message": f"{exc.key or '<top>'}: {exc.reason}"}]) from None
+        result = await whatif.what_if(rt.engine, rt.settings.database_url, draft, body.month)
+    result["draft_policy"] = "request body"
+    return result

@@ -1,0 +1,245 @@
+"""Issue 12, the console in a real headless Chromium: ops watch a breach appear on the live board and confirm its
+penalty; finance cut a payout batch, download its CSV and mark a line paid; a role without rights sees no button
+and gets 403 from the URL; /docs work offline; no page asks anything of a host outside Gongdan. Screenshots of
+each screen go to tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from shared.http.auth import Role
+from tests.integration.test_compensation_claims import ct, next_local, settled, work_and_resolve
+from tests.support.browser import ARTIFACTS, OutsideRequests, ensure_chromium, serving
+from tests.support.lifecycle import new_ticket, ok
+from tests.support.stack import Stack, eventually
+
+pytestmark = pytest.mark.integration
+MIN = timedelta(minutes=1)
+
+
+@pytest.fixture(scope="module")
+async def chromium() -> AsyncIterator[Any]:
+    path, why = ensure_chromium()
+    if path is None:
+        pytest.skip(f"browser tests need Chromium: {why}")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=path, headless=True,
+                                           args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture(scope="module")
+async def console(stack: Stack) -> AsyncIterator[str]:
+    async with serving(stack.apps["console"]) as url:
+        yield url
+
+
+class Session:
+    """One signed-in browser context; every request outside the console is recorded and refused."""
+
+    def __init__(self, page: Any, outside: OutsideRequests, base: str) -> None:
+        self.page, self.outside, self.base = page, outside, base
+
+    async def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await self.page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
+
+
+async def signed_in(chromium: Any, base: str, key: str) -> tuple[Any, Session]:
+    context = await chromium.new_context(base_url=base, locale="zh-CN", accept_downloads=True)
+    outside = OutsideRequests(base)
+    await context.route("**/*", outside.route)
+    page = await context.new_page()
+    await page.goto("/login")
+    await page.get_by_label(re.compile("API")).fill(key)
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_load_state()
+    return context, Session(page, outside, base)
+
+
+async def test_ops_watch_a_breach_arrive_open_the_ticket_and_confirm_its_penalty(
+        stack: Stack, chromium: Any, console: str) -> None:
+    from playwright.async_api import expect
+
+    created = await new_ticket(stack, {**_fault(), "segment": "public"})
+    tid, number = created["ticket_id"], created["number"]
+    await ok(stack, tid, "dispatch", Role.DISPATCHER, {"department": "jianghan-maint", "technician": "wang-wei"})
+    context, ops = await signed_in(chromium, console, stack.keys[Role.OPS])
+    page = ops.page
+    try:
+        assert page.url.endswith("/board")
+        await page.get_by_label("工单号、电话或账号").fill(number)  # search by number: the board narrows to it
+        await page.get_by_role("button", name="筛选").click()
+        await expect(page.locator("#tickets")).to_contain_text(number)
+        await expect(page.locator("#breached")).not_to_contain_text(number)
+        await ops.shot("board-before")
+
+        stack.clock.advance(33 * MIN)  # TT-contact-30m: deadline plus the 2 min grace passed
+        # nobody reloads: the board refreshes itself
+        await expect(page.locator("#breached")).to_contain_text(number, timeout=20_000)
+        await expect(page.locator("#breached")).to_contain_text("超时")
+        await ops.shot("board-breached")
+
+        await page.locator("#breached").get_by_role("link", name=number).click()
+        await expect(page.locator("h1")).to_contain_text(number)
+        await expect(page.locator("#timeline")).to_contain_text("TicketDispatched")
+        await expect(page.locator("#timeline")).to_contain_text("dispatcher")
+        await expect(page.locator("#ticket-timers")).to_contain_text("已超时")
+        penalties = await eventually(lambda: _entries(stack, tid), timeout=20)
+        await page.reload()
+        await expect(page.locator("#ticket-penalties")).to_contain_text(penalties[0]["clause"])
+        await ops.shot("ticket")
+
+        entry = penalties[0]
+        await page.goto(f"/penalties?month={entry['month']}&entry={entry['entry_id']}")
+        await expect(page.locator("#explained")).to_contain_text(entry["clause"])
+        row = page.locator(f"#entry-{entry['entry_id']}")
+        await ops.shot("penalty-month")
+        await row.get_by_role("button", name="确认").click()
+        await expect(page.locator(".flash.ok")).to_be_visible()
+        await expect(page.locator(f"#entry-{entry['entry_id']}")).to_contain_text("confirmed")
+        assert (await _entry(stack, entry["entry_id"]))["status"] == "confirmed"
+
+        await page.goto("/dead-letters")
+        await expect(page.locator("h1")).to_have_text("死信")
+        await ops.shot("dead-letters")
+        await page.get_by_role("link", name="English").click()
+        await expect(page.locator("h1")).to_have_text("Dead letters")
+        await page.goto("/board")
+        await expect(page.locator("h1")).to_have_text("Live board")
+        assert ops.outside.seen == []
+    finally:
+        await context.close()
+
+
+async def test_finance_cut_a_batch_download_its_csv_and_mark_a_line_paid(
+        stack: Stack, chromium: Any, console: str) -> None:
+    from playwright.async_api import expect
+
+    next_local(stack, 10)
+    ticket = await new_ticket(stack, ct("fault"))
+    stack.clock.advance(timedelta(days=1, hours=15))
+    await work_and_resolve(stack, ticket["ticket_id"])
+    claim = await settled(stack, ticket["ticket_id"], "due")
+    context, finance = await signed_in(chromium, console, stack.keys[Role.FINANCE])
+    page = finance.page
+    try:
+        await page.goto("/compensation")
+        await expect(page.locator("#claims")).to_contain_text(claim["number"])
+        assert await page.locator("[data-action=cut-batch]").count() == 1
+        await finance.shot("compensation")
+        await page.get_by_role("button", name="生成批次").click()
+        await expect(page.locator(".flash.ok")).to_be_visible()
+        await expect(page.locator("#lines")).to_contain_text(claim["number"])
+        await expect(page.locator("#balanced")).to_have_text("平衡")
+        shown_total = (await page.locator("#reconciliation [data-batch-total]").inner_text()).strip()
+
+        async with page.expect_download() as info:
+            await page.locator("#batches [data-export=csv]").first.click()
+        download = await info.value
+        rows = list(csv.reader(io.StringIO((await download.path()).read_text(encoding="utf-8"))))
+        lines, total = rows[1:-1], rows[-1]
+        assert total[0] == "total" and int(total[3]) == sum(int(r[3]) for r in lines)
+        assert shown_total == f"¥{int(total[3]) // 100:,}.{int(total[3]) % 100:02d}"
+
+        line = page.locator("#lines tr", has_text=claim["number"])
+        await line.get_by_label("充值流水号").fill("TOPUP-0001")
+        await line.get_by_role("button", name="标记已付").click()
+        await expect(page.locator("#lines tr", has_text=claim["number"])).to_contain_text("paid")
+        await finance.shot("compensation-batch")
+        assert finance.outside.seen == []
+    finally:
+        await context.close()
+
+
+async def test_a_role_without_rights_sees_no_button_and_gets_403(stack: Stack, chromium: Any, console: str) -> None:
+    from playwright.async_api import expect
+
+    context, finance = await signed_in(chromium, console, stack.keys[Role.FINANCE])
+    page = finance.page
+    try:
+        await page.goto("/penalties")  # finance reads the ledger, may not review or close it
+        await expect(page.locator("h1")).to_contain_text("考核月度")
+        assert await page.locator("[data-action=confirm], [data-action=close-month]").count() == 0
+        for path in ("/board", "/dead-letters"):
+            response = await page.goto(path)
+            assert response is not None and response.status == 403
+            await expect(page.locator("h1")).to_have_text("无权访问")
+        await finance.shot("forbidden")
+        assert finance.outside.seen == []
+    finally:
+        await context.close()
+    context, agent = await signed_in(chromium, console, stack.keys[Role.AGENT])
+    try:
+        await agent.page.goto("/compensation")  # agents read claims; payouts are finance's
+        assert await agent.page.locator("[data-action=cut-batch], [data-action=mark-paid]").count() == 0
+        response = await agent.page.goto("/penalties")
+        assert response is not None and response.status == 403
+    finally:
+        await context.close()
+
+
+async def test_sign_in_is_a_signed_http_only_strict_cookie_and_a_bad_key_is_refused(
+        stack: Stack, chromium: Any, console: str) -> None:
+    context, ops = await signed_in(chromium, console, stack.keys[Role.OPS])
+    try:
+        [cookie] = [c for c in await context.cookies() if c["name"] == "gongdan_console"]
+        assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+        assert stack.keys[Role.OPS] not in cookie["value"]  # the key stays on the server
+        await context.add_cookies([{**cookie, "value": cookie["value"][:-2] + "xx"}])  # tampered
+        await ops.page.goto("/board")
+        assert "/login" in ops.page.url
+    finally:
+        await context.close()
+    context, nobody = await signed_in(chromium, console, "not-a-key-of-anyone-here")
+    try:
+        assert "/login" in nobody.page.url and await nobody.page.locator(".flash.bad").count() == 1
+    finally:
+        await context.close()
+
+
+async def test_api_docs_load_without_any_outside_request(stack: Stack, chromium: Any) -> None:
+    from playwright.async_api import expect
+
+    async with serving(stack.apps["dispatch"]) as url:
+        context = await chromium.new_context(base_url=url)
+        outside = OutsideRequests(url)
+        await context.route("**/*", outside.route)
+        page = await context.new_page()
+        try:
+            await page.goto("/docs")
+            await expect(page.locator(".swagger-ui .info")).to_contain_text("Gongdan dispatch", timeout=20_000)
+            await page.goto("/redoc")
+            await expect(page.locator("redoc, [role=main], .redoc-wrap").first).to_be_attached(timeout=20_000)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "docs-redoc.png"))
+            assert outside.seen == []
+        finally:
+            await context.close()
+
+
+def _fault() -> dict[str, Any]:
+    from tests.support.tickets import fault_report
+
+    return fault_report()
+
+
+async def _entries(stack: Stack, tid: str) -> list[dict] | None:
+    r = await stack.clients["penalty"].get(f"/tickets/{tid}/penalties", headers=stack.auth(Role.OPS))
+    return (r.json()["entries"] or None) if r.status_code == 200 else None
+
+
+async def _entry(stack: Stack, entry_id: str) -> dict:
+    return (await stack.clients["penalty"].get(f"/penalties/{entry_id}", headers=stack.auth(Role.OPS))).json()
