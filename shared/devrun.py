@@ -21,7 +21,14 @@ from pathlib import Path
 import httpx
 
 from services.catalog import SERVICE_NAMES
-from shared.devstack import EmbeddedBroker, EmbeddedPostgres, die_with_parent, port_open, stop_process
+from shared.devstack import (
+    TANSU_AUTO_PARTITIONS,
+    EmbeddedBroker,
+    EmbeddedPostgres,
+    die_with_parent,
+    port_open,
+    stop_process,
+)
 from shared.events.topics import TOPICS
 from shared.http.auth import ensure_dev_keys
 from shared.messaging.kafka import ensure_topics
@@ -34,7 +41,6 @@ STEADY_AFTER = 10.0  # ready this long before it died: bad luck, not a crash loo
 START_ATTEMPTS = 3  # a service that dies this often before it was ever ready: give up (a bug, not bad luck)
 LOG_ROTATE_BYTES = 20 * 1024 * 1024
 STATE_FILE, LOCK_FILE = "dev-stack.json", "dev.lock"
-TANSU_AUTO_PARTITIONS = 4  # what the embedded broker gives a topic a client's request creates
 
 
 def say(message: str) -> None:
@@ -410,7 +416,7 @@ def run_dev_stack(settings: Settings, *, port_base: int, broker_port: int, data_
                 print(stack.summary(key_note), flush=True)
                 stack.supervise()
             return 0
-        except Exception as exc:  # noqa: BLE001 - whatever it is, one readable line here, the details in dev.log
+        except Exception as exc:
             log.exception("gongdan dev failed")
             say(f"{exc if isinstance(exc, RuntimeError) else _one_line(exc)}; stopping everything "
                 f"(details in {stack.logs.resolve() / 'dev.log'})")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+TANSU_AUTO_PARTITIONS = 4  # what the embedded broker gives a topic a client's request creates
 
 
 class EmbeddedPostgres:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import json
 import threading
 import uuid
@@ -289,3 +290,69 @@ async def test_an_ofcom_repair_ticket_through_the_real_stack(stack: Stack, uk: h
     assert sent["language"] == "en" and f"£{expected // 100}.{expected % 100:02d}" in sent["message"]
     ct_claims = (await api(stack).get(f"/tickets/{tid}/claims", headers=stack.auth(Role.FINANCE))).json()["claims"]
     assert [c["scheme"] for c in ct_claims] == ["CT-sameday"]  # the Chinese deployment priced it its own way
+
+
+# --- CT-5 reports and the CT-4.9.1 contractor split ----------------------------------------------------------
+
+
+async def test_reports_and_the_contractor_split(stack: Stack) -> None:
+    u = uuid.uuid4().hex[:8]
+    district, contractor = f"cx-{u}", f"cx-install-{u}"
+    for path, body in (("districts", {"id": district, "name": f"承包区{u}", "area_type": "city-centre",
+                                      "ct_same_day_opt_in": False}),
+                       ("departments", {"id": contractor, "name": f"外包{u}", "kind": "contractor",
+                                        "districts": [district]})):
+        response = await stack.clients["dispatch"].post(f"/directory/{path}", json=body,
+                                                        headers=stack.auth(Role.ADMIN))
+        assert response.status_code == 201, response.text
+
+    async def copied() -> bool:
+        r = await api(stack).get(f"/directory/departments/{contractor}", headers=stack.auth(Role.OPS))
+        return r.status_code == 200
+
+    await eventually(copied, timeout=20)
+    next_local(stack, 10)
+    if stack.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).day >= 27:  # keep both completions in one month
+        stack.clock.advance(timedelta(days=6))
+    day = stack.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    on_time, late = [await new_ticket(stack, ct("fault", district=district)) for _ in range(2)]
+    await work_and_resolve(stack, on_time["ticket_id"])
+    stack.clock.advance(timedelta(days=1, hours=15))
+    await work_and_resolve(stack, late["ticket_id"])
+    await settled(stack, late["ticket_id"], "due")
+    await settled(stack, on_time["ticket_id"], "met")
+
+    figures = (await api(stack).get("/reports/same-day", params={"from": day.isoformat()},
+                                    headers=stack.auth(Role.OPS))).json()
+    [mine] = [r for r in figures["rows"] if r["district"] == district]
+    assert (mine["promise"], mine["on_time"], mine["late"], mine["late_exempt"], mine["rate"]) == (
+        "repair", 1, 1, 0, 0.5)
+    month = stack.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    split = (await api(stack).get("/reports/contractor-split", params={"month": month},
+                                  headers=stack.auth(Role.FINANCE))).json()
+    [row] = [r for r in split["rows"] if r["contractor"] == contractor]
+    assert (row["tickets"], row["installer_overtime"], row["compensation"]) == (2, 1, 2000)
+    assert (row["contractor_share"], row["operator_share"]) == (1800, 200)  # (1 - 0.1) / 1 of 2000 fen
+    csv_text = (await api(stack).get("/reports/contractor-split", params={"month": month, "format": "csv"},
+                                     headers=stack.auth(Role.FINANCE))).text
+    assert csv_text.startswith("month,contractor,districts") and contractor in csv_text
+
+    today = stack.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    audit = (await api(stack).get("/reports/compensation-list", params={"from": today},
+                                  headers=stack.auth(Role.FINANCE))).json()
+    assert late["number"] in {r["number"] for r in audit["rows"]}
+    xlsx = await api(stack).get("/reports/compensation-list", params={"from": today, "format": "xlsx"},
+                                headers=stack.auth(Role.FINANCE))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[1]][:3] == ["number", "account", "customer"]
+
+    batch = (await api(stack).post("/payout-batches", json={"cut_off": stack.clock.now().isoformat()},
+                                   headers=stack.auth(Role.FINANCE))).json()
+    line = next(x for x in batch["lines"] if x["number"] == late["number"])
+    await api(stack).post(f"/payout-batches/{batch['batch_id']}/lines/{line['line_id']}/paid",
+                          json={"top_up_ref": f"TU-{u}"}, headers=stack.auth(Role.FINANCE))
+    paid = (await api(stack).get("/reports/paid", params={"month": month}, headers=stack.auth(Role.FINANCE))).json()
+    assert [r["top_up_ref"] for r in paid["rows"] if r["number"] == late["number"]] == [f"TU-{u}"]
+    assert paid["totals"]["CNY"] >= 2000

@@ -17,11 +17,11 @@ PACKS = ("tietong-jianghan", "nanjing-catv", "catv-service-norms", "gx-power-966
 DEPARTMENTS = (
     "jianghan-maint", "hanyang-maint", "network-ops", "customer-service", "KF", "NOC", "refusal-dept", "race-dept",
     "backdate-dept", "overdue-dept", "detour-dept", "detour-wrong", "maint", "install", "x", "d", "D", "D1", "D2",
-    "D9", "网络维护部", "acts-dept", *(f"{pack}-repair" for pack in PACKS),
+    "D9", "网络维护部", "acts-dept", "kpi-dept", "kpi-wrong", *(f"{pack}-repair" for pack in PACKS),
     "x" * limits.DEPARTMENT,  # the longest name a ticket may carry (tests/integration/test_edge_validation.py)
 )
 TECHNICIANS = (
-    "wang-wei", "li-lei", "li", "tech", "tech-1", "t-9", "detour-tech", "x", "acts-tech", *(f"t{n}" for n in range(5)),
+    "wang-wei", "li-lei", "li", "tech", "tech-1", "t-9", "detour-tech", "x", "acts-tech", "kpi-tech", *(f"t{n}" for n in range(5)),
     *(f"{pack}-tech-1" for pack in PACKS), "x" * limits.PERSON,
 )
 

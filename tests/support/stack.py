@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from services.catalog import SERVICE_NAMES, load_spec
 from shared.clock import ControllableClock
+from shared.devstack import TANSU_AUTO_PARTITIONS
 from shared.http.auth import Role
 from shared.service import ServiceRuntime, create_app
 from shared.settings import Settings
@@ -53,6 +54,9 @@ async def start_stack(database_url: str, bootstrap: str, volatile_broker: bool) 
         database_url=database_url,
         kafka_bootstrap_servers=bootstrap,
         gongdan_volatile_broker=volatile_broker,
+        # The embedded broker recreates a topic it lost with its own partition count when a client first asks
+        # for it: use that count, or producers keep writing to partitions the new topic lacks (shared/devrun.py).
+        **({"gongdan_topic_partitions": TANSU_AUTO_PARTITIONS} if volatile_broker else {}),
         gongdan_api_keys=",".join(f"test-{role}:{role}:{key}" for role, key in keys.items()),
     )
     clock = ControllableClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # Mon 09:00 Asia/Shanghai

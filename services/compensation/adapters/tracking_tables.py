@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Identity, Integer, MetaData, String, Table, Text, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,15 @@ def tracking_tables(metadata: MetaData) -> TrackingTables:
         Column("closed_how", String(20)),  # paid-late | exempt | void
     )
     return TrackingTables(attempts, breaches)
+
+
+def journal_table(metadata: MetaData) -> Table:
+    """The order in which compensation's own commands were made (exemption, dispute, confirmation, cut, mark):
+    appended in each command's transaction, so a replay repeats them in that order even when two share a time."""
+    return Table(
+        "compensation_journal", metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("kind", String(20), nullable=False),
+        Column("ref", Uuid, nullable=False),  # exemption, ticket (confirmation), batch or line id
+        Column("at", DateTime(timezone=True), nullable=False),
+    )

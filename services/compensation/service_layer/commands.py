@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.compensation.adapters.tables import claims as T
+from services.compensation.adapters.tables import journal as J
 from services.compensation.adapters.tables import observed
 from services.compensation.domain.claims import exemption_problem
 from services.compensation.service_layer.claims import recompute
@@ -48,6 +49,11 @@ class ConfirmFieldTime(_Body):
     reason: Text()
 
 
+async def journal(uow: UnitOfWork, kind: str, ref: uuid.UUID) -> None:
+    """Note the command's place in the order of commands (what `gongdan replay compensation` follows)."""
+    await uow.conn.execute(J.insert().values(kind=kind, ref=ref, at=uow.now()))
+
+
 def _fields(field: str, rule: str, message: str) -> list[dict[str, str]]:
     return [{"field": field, "in": "body", "rule": rule, "message": message}]
 
@@ -71,6 +77,7 @@ async def record_exemption(uow: UnitOfWork, ticket_id: uuid.UUID, body: RecordEx
     await uow.conn.execute(insert(T.exemptions).values(
         exemption_id=exemption_id, ticket_id=ticket_id, promise=body.promise, code=body.code, cause=body.cause,
         note=body.note, recording_ref=body.recording_ref, recorded_by=by, recorded_at=uow.now()))
+    await journal(uow, "exemption", exemption_id)
     claims = await recompute(uow, ticket_id)
     return {"exemption_id": str(exemption_id), "ticket_id": str(ticket_id), "claims": [claim_view(c) for c in claims]}
 
@@ -86,6 +93,7 @@ async def dispute(uow: UnitOfWork, exemption_id: uuid.UUID, body: DisputeExempti
     if body.recording_ref and not row.recording_ref:
         values["recording_ref"] = body.recording_ref
     await uow.conn.execute(update(x).where(x.c.exemption_id == exemption_id).values(**values))
+    await journal(uow, "dispute", exemption_id)
     claims = await recompute(uow, row.ticket_id)
     return {"exemption_id": str(exemption_id), "ticket_id": str(row.ticket_id),
             "claims": [claim_view(c) for c in claims]}
@@ -96,6 +104,7 @@ async def confirm_field_time(uow: UnitOfWork, ticket_id: uuid.UUID, body: Confir
     c = T.confirmations
     await uow.conn.execute(insert(c).values(ticket_id=ticket_id, confirmed_by=by, reason=body.reason,
                                             confirmed_at=uow.now()).on_conflict_do_nothing())
+    await journal(uow, "confirmation", ticket_id)
     claims = await recompute(uow, ticket_id)
     return {"ticket_id": str(ticket_id), "confirmed_by": by, "claims": [claim_view(c) for c in claims]}
 

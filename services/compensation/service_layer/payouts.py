@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, select, text, update
 
 from services.compensation.adapters import repository as repo
 from services.compensation.adapters.tables import claims as T
+from services.compensation.adapters.tables import journal as J
 from services.compensation.domain.claims import DUE
 from shared.events.compensation import CompensationPaid
 from shared.events.registry import new_envelope
@@ -50,6 +51,7 @@ async def cut_batch(uow: UnitOfWork, cut_off: datetime, currency: str, by: str) 
                                           "amount": r.amount, "status": "pending"} for r in rows])
     await uow.conn.execute(update(c).where(c.c.claim_id.in_([r.claim_id for r in rows]))
                            .values(payout_state="batched", updated_at=now))
+    await uow.conn.execute(J.insert().values(kind="cut", ref=batch_id, at=now))
     return await batch_view(uow, batch_id)
 
 
@@ -67,6 +69,7 @@ async def mark_line(uow: UnitOfWork, batch_id: uuid.UUID, line_id: uuid.UUID, *,
     await uow.conn.execute(update(ln).where(ln.c.line_id == line_id).values(
         status="paid" if paid else "failed", top_up_ref=reference if paid else None,
         failure_reason=None if paid else reference, marked_by=by, marked_at=now))
+    await uow.conn.execute(J.insert().values(kind="mark", ref=line_id, at=now))
     if paid:
         await uow.conn.execute(update(c).where(c.c.claim_id == line.claim_id).values(
             payout_state="paid", paid_at=now, top_up_ref=reference, updated_at=now))

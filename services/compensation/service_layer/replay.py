@@ -5,7 +5,7 @@ The event source (decided for issue 11): the source database's own log of every 
 (`observed_events`, verbatim: id, type, sequence, field and system time, payload; kept for good, unlike the
 broker's retention, the embedded broker's memory or the producers' outboxes, trimmed after 7 days), each replayed
 at the time it was applied (`inbox.applied_at`), interleaved with the service's own commands at the time they were
-made: exemptions (`recorded_at`), disputes (`disputed_at`), field-time confirmations (`confirmed_at`), batch cuts
+made, in the order of its command journal (`compensation_journal`): exemptions (`recorded_at`), disputes (`disputed_at`), field-time confirmations (`confirmed_at`), batch cuts
 (`created_at`, with their cut-off and currency) and lines marked paid or failed (`marked_at`). The clock is set to
 each item's time, so an open claim's "so far" arithmetic comes out as it was.
 
@@ -30,8 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.compensation.adapters.tables import claims as T
 from services.compensation.adapters.tables import directory, observed, platform, tracking
+from services.compensation.adapters.tables import journal as J
 from services.compensation.service_layer import payouts
 from services.compensation.service_layer.claims import claim_id_of, recompute
+from services.compensation.service_layer.commands import journal
 from services.compensation.service_layer.config import CompensationConfig
 from services.compensation.service_layer.handlers import on_ticket_event
 from shared.clock import ControllableClock
@@ -71,28 +73,35 @@ def _envelope(row: Any) -> Envelope:
     raise DecodeError(f"unknown event type {row.type!r}")
 
 
-async def _timeline(source: AsyncEngine) -> list[tuple[datetime, int, str, Any]]:
-    """Everything to replay, in the order it happened: (when, tie-break, what, row)."""
+async def _timeline(source: AsyncEngine) -> list[tuple[datetime, int, int, str, Any]]:
+    """Everything to replay, in the order it happened: (when, events before commands, order, what, row). Commands
+    of one time keep the order of the journal (rows made before it existed: exemption, dispute, confirmation, cut,
+    mark)."""
     e, inbox = observed.events, platform.inbox
     x, c, b, ln = T.exemptions, T.confirmations, T.batches, T.lines
-    items: list[tuple[datetime, int, str, Any]] = []
+    items: list[tuple[datetime, int, int, str, Any]] = []
     async with source.connect() as conn:
+        order = {(r.kind, r.ref): r.id for r in (await conn.execute(select(J))).all()}
+
+        def command(when: datetime, what: str, ref: uuid.UUID, rank: int, row: Any) -> None:
+            items.append((when, 1, order.get((what, ref), 2**62 + rank), what, row))
+
         for r in (await conn.execute(select(e, inbox.c.applied_at).outerjoin(inbox, inbox.c.event_id == e.c.event_id)
                                      .order_by(e.c.recorded_at, e.c.sequence))).all():
-            items.append((r.applied_at or r.recorded_at, 0, "event", r))
+            items.append((r.applied_at or r.recorded_at, 0, 0, "event", r))
         for r in (await conn.execute(select(x))).all():
-            items.append((r.recorded_at, 1, "exemption", r))
+            command(r.recorded_at, "exemption", r.exemption_id, 1, r)
             if r.disputed_at is not None:
-                items.append((r.disputed_at, 2, "dispute", r))
+                command(r.disputed_at, "dispute", r.exemption_id, 2, r)
         for r in (await conn.execute(select(c))).all():
-            items.append((r.confirmed_at, 1, "confirmation", r))
+            command(r.confirmed_at, "confirmation", r.ticket_id, 1, r)
         for r in (await conn.execute(select(b))).all():
-            items.append((r.created_at, 3, "cut", r))
+            command(r.created_at, "cut", r.batch_id, 3, r)
         for r in (await conn.execute(select(ln, T.claims.c.ticket_id, T.claims.c.scheme, T.claims.c.promise)
                                      .join(T.claims, T.claims.c.claim_id == ln.c.claim_id)
                                      .where(ln.c.marked_at.is_not(None)))).all():
-            items.append((r.marked_at, 4, "mark", r))
-    items.sort(key=lambda i: (i[0], i[1]))
+            command(r.marked_at, "mark", r.line_id, 4, r)
+    items.sort(key=lambda i: i[:3])  # stable: events keep their recorded order
     return items
 
 
@@ -116,7 +125,7 @@ async def replay(source: AsyncEngine, target: AsyncEngine, config: CompensationC
 
     await _copy_directory(source, target)
     batch_ids: dict[uuid.UUID, uuid.UUID] = {}  # source batch -> target batch
-    for when, _, what, row in await _timeline(source):
+    for when, _, _, what, row in await _timeline(source):
         clock.set(when)
         async with uow() as w:
             if what == "event":
@@ -145,15 +154,18 @@ async def _command(w: UnitOfWork, what: str, row: Any, batch_ids: dict[uuid.UUID
             exemption_id=row.exemption_id, ticket_id=row.ticket_id, promise=row.promise, code=row.code,
             cause=row.cause, note=row.note, recording_ref=row.recording_ref if row.disputed_at is None else None,
             recorded_by=row.recorded_by, recorded_at=row.recorded_at))
+        await journal(w, what, row.exemption_id)
         await recompute(w, row.ticket_id)
     elif what == "dispute":
         await w.conn.execute(update(x).where(x.c.exemption_id == row.exemption_id).values(
             disputed_at=row.disputed_at, disputed_by=row.disputed_by, dispute_note=row.dispute_note,
             recording_ref=row.recording_ref))
+        await journal(w, what, row.exemption_id)
         await recompute(w, row.ticket_id)
     elif what == "confirmation":
         await w.conn.execute(insert(T.confirmations).values(
             ticket_id=row.ticket_id, confirmed_by=row.confirmed_by, reason=row.reason, confirmed_at=row.confirmed_at))
+        await journal(w, what, row.ticket_id)
         await recompute(w, row.ticket_id)
     elif what == "cut":
         made = await payouts.cut_batch(w, row.cut_off, row.currency, row.created_by)

@@ -48,6 +48,8 @@ tickets = Table(
     Column("paused_seconds", Integer, nullable=False, server_default="0"),
     Column("incident_id", Uuid),
     Column("last_event_at", DateTime(timezone=True)),
+    # The folded TicketState at `last_sequence` (domain/snapshot.py), written with every append (migration 0007)
+    Column("snapshot", JSONB),
 )
 
 # The latest TicketDueChanged per ticket, kept even when it arrives before the ticket (another topic, no order).

@@ -31,7 +31,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.dispatch.adapters.tables import incidents, metadata, tickets
-from services.dispatch.domain.work_items import Series
+from services.dispatch.domain.snapshot import Snapshots
+from services.dispatch.domain.work_items import ItemState, Series, evolve, fold
 from shared import limits
 from shared.events import Envelope, decode
 
@@ -57,6 +58,7 @@ work_items = Table(
     Column("last_event_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("snapshot", JSONB),  # the folded ItemState at `version` (domain/snapshot.py, migration 0007)
 )
 
 work_item_events = Table(
@@ -75,6 +77,9 @@ work_item_events = Table(
 )
 
 
+SNAPSHOTS = Snapshots(ItemState)
+
+
 class ConcurrentAppend(Exception):
     """Another writer appended at the same sequence first."""
 
@@ -83,18 +88,30 @@ async def next_number(conn: AsyncConnection, series: Series) -> int:
     return int((await conn.execute(select(NUMBER_SEQUENCES[series].next_value()))).scalar_one())
 
 
-async def lock(conn: AsyncConnection, item_id: uuid.UUID, series: Series) -> bool:
-    """Take the item's row lock; False when there is no such item of this series."""
-    row = (await conn.execute(select(work_items.c.id).where(work_items.c.id == item_id,
-                                                            work_items.c.series == series.value)
-                              .with_for_update())).first()
-    return row is not None
-
-
-async def load_stream(conn: AsyncConnection, item_id: uuid.UUID) -> list[Envelope]:
-    rows = (await conn.execute(select(work_item_events.c.envelope).where(work_item_events.c.item_id == item_id)
+async def load_stream(conn: AsyncConnection, item_id: uuid.UUID, after: int = 0) -> list[Envelope]:
+    """The item's events after sequence `after` (all by default), oldest first."""
+    rows = (await conn.execute(select(work_item_events.c.envelope)
+                               .where(work_item_events.c.item_id == item_id, work_item_events.c.sequence > after)
                                .order_by(work_item_events.c.sequence))).scalars().all()
     return [decode(json.dumps(row).encode()) for row in rows]
+
+
+async def load_locked(conn: AsyncConnection, item_id: uuid.UUID, series: Series) -> ItemState | None:
+    """The item's folded state with its row locked; None when there is no such item of this series.
+
+    Its snapshot plus the events after it (normally none); without a usable snapshot, the whole stream."""
+    row = (await conn.execute(select(work_items.c.snapshot).where(work_items.c.id == item_id,
+                                                                  work_items.c.series == series.value)
+                              .with_for_update())).first()
+    if row is None:
+        return None
+    state: ItemState | None = SNAPSHOTS.restore(row.snapshot)
+    later = await load_stream(conn, item_id, after=state.version if state else 0)
+    if state is None:
+        return fold(later)
+    for event in later:
+        state = evolve(state, event.type, event.payload, event.occurred_at)
+    return state
 
 
 async def append(conn: AsyncConnection, envelopes: list[Envelope]) -> None:
@@ -116,8 +133,10 @@ async def create(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(insert(work_items).values(**values))
 
 
-async def save(conn: AsyncConnection, item_id: uuid.UUID, values: dict[str, Any], now: datetime) -> None:
-    await conn.execute(update(work_items).where(work_items.c.id == item_id).values(**values, updated_at=now))
+async def save(conn: AsyncConnection, state: ItemState, values: dict[str, Any], now: datetime) -> None:
+    """The projection columns `values` and the snapshot of `state`."""
+    await conn.execute(update(work_items).where(work_items.c.id == state.item_id)
+                       .values(**values, snapshot=SNAPSHOTS.dump(state), updated_at=now))
 
 
 async def read(conn: AsyncConnection, item_id: uuid.UUID, series: Series) -> tuple[Any, list[Any]] | None:

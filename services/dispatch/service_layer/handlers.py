@@ -30,9 +30,9 @@ async def on_intake_fact(uow: UnitOfWork, event: Envelope) -> None:
     """Append a fact intake recorded; dispatch's own events on the topic are already in its streams."""
     if event.producer != "intake":
         return
-    if not await store.lock_ticket(uow.conn, event.ticket_id):
+    state = await store.load_locked(uow.conn, event.ticket_id)
+    if state is None:
         raise LookupError(f"{event.type} for ticket {event.ticket_id} that dispatch does not know")
-    state = fold(await store.load_stream(uow.conn, event.ticket_id))
     await store.append(uow.conn, [event], state.version + 1)
     await store.save_projection(uow.conn, evolve(state, event.payload, event.occurred_at), uow.now())
 

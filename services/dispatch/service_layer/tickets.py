@@ -11,7 +11,7 @@ from services.dispatch.adapters import event_store as store
 from services.dispatch.domain import commands as c
 from services.dispatch.domain.decide import CommandRefused, decide, field_time
 from services.dispatch.domain.state import TicketState
-from services.dispatch.domain.ticket import evolve, fold
+from services.dispatch.domain.ticket import evolve
 from services.dispatch.service_layer.directory import check_ticket_command
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import Envelope
@@ -38,12 +38,13 @@ class Outcome:
 
 async def load_locked(uow: UnitOfWork, ticket_id: uuid.UUID) -> TicketState:
     """The ticket's folded state, with its row locked for this transaction; 404 when unknown here."""
-    if not await store.lock_ticket(uow.conn, ticket_id):
+    try:
+        state = await store.load_locked(uow.conn, ticket_id)
+    except store.NoStream as missing:  # logged before dispatch kept event streams (migration 0002)
+        raise Conflict(str(missing), current_state="unknown") from None
+    if state is None:
         raise NotFound(f"ticket {ticket_id} not known to dispatch (yet)")
-    stream = await store.load_stream(uow.conn, ticket_id)
-    if not stream:  # logged before dispatch kept event streams (migration 0002): nothing to decide on
-        raise Conflict(f"ticket {ticket_id} has no event stream in dispatch", current_state="unknown")
-    return fold(stream)
+    return state
 
 
 async def execute(

@@ -1,6 +1,6 @@
 """Work-item use cases (issue 8): open a fault, mail or forum post; record an act on it; read and list them.
 
-Each write locks the item, folds its stream, decides, appends the events and the projection and publishes
+Each write locks the item, loads its state (snapshot + later events), decides, appends the events and the projection and publishes
 through the outbox, all in the caller's transaction (the unit of work).
 """
 
@@ -80,7 +80,8 @@ async def open_item(uow: UnitOfWork, series: Series, cmd: ItemCommand, principal
     state = fold([envelope])
     await store.create(uow.conn, {"id": item_id, "series": series.value, "number": number,
                                   "state": STATUS[series](state), "opened_at": at, "last_event_at": at,
-                                  "version": 1, "updated_at": now, **_projection(series, event)})
+                                  "version": 1, "updated_at": now, "snapshot": store.SNAPSHOTS.dump(state),
+                                  **_projection(series, event)})
     uow.publish(envelope)
     return _body(state, [envelope])
 
@@ -91,9 +92,9 @@ async def act(uow: UnitOfWork, series: Series, item_id: uuid.UUID, cmd: ItemComm
     """One act on an existing item: 404 unknown, 422 bad field time, 409 when its state forbids the act."""
     now = uow.now()
     _check_backdate(cmd, now, principal, limits)
-    if not await store.lock(uow.conn, item_id, series):
+    state = await store.load_locked(uow.conn, item_id, series)
+    if state is None:
         raise NotFound(f"{series.value} {item_id} not found")
-    state = fold(await store.load_stream(uow.conn, item_id))
     try:
         payloads, at = decision(state, _acting(principal), now)
     except WorkItemRefused as refused:
@@ -107,7 +108,7 @@ async def act(uow: UnitOfWork, series: Series, item_id: uuid.UUID, cmd: ItemComm
                           current_state=STATUS[series](state), **{ID_KEY[series]: str(item_id)}) from None
     for envelope in envelopes:
         state = evolve(state, envelope.type, envelope.payload, at)
-    await store.save(uow.conn, item_id, {"state": STATUS[series](state), "last_event_at": state.last_event_at,
+    await store.save(uow.conn, state, {"state": STATUS[series](state), "last_event_at": state.last_event_at,
                                          "version": state.version, "incident_id": state.incident_id}, now)
     for envelope in envelopes:
         uow.publish(envelope)

@@ -207,10 +207,10 @@ def first_time_fix_cases(kpi: Kpi, histories: Mapping[str, History], creations: 
             continue
         end = at + window
         repeats = [(n, reid) for n, reid, rat, _ in history
-                   if n in ("TicketReopened", "DuplicateReportLinked") and at < rat <= end]
+                   if n in ("TicketReopened", "DuplicateReportLinked") and at <= rat <= end]
         account = (created.get("customer") or {}).get("account")
         repeats += [("TicketCreated", str(c["ticket_id"])) for c in by_account.get(account or "", ())
-                    if str(c["ticket_id"]) != tid and at < c["at"] <= end and c.get("kind") == "fault"]
+                    if str(c["ticket_id"]) != tid and at <= c["at"] <= end and c.get("kind") == "fault"]
         out.append(Case(_team(kpi, p.get("department") or facts.department), tid, not repeats,
                         {"resolved_event_id": eid, "resolved_at": at.isoformat(), "window_ends": end.isoformat(),
                          "product": product, "repeats": [{"type": n, "id": r} for n, r in repeats]}))

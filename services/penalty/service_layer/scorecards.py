@@ -69,7 +69,7 @@ async def _creations(conn: AsyncConnection, start: datetime, end: datetime) -> l
     ev = observed.events
     rows = await conn.execute(select(ev.c.ticket_id, ev.c.occurred_at, ev.c.payload["customer"]["account"].astext,
                                      ev.c.payload["kind"].astext)
-                              .where(ev.c.type == "TicketCreated", ev.c.occurred_at > start, ev.c.occurred_at <= end))
+                              .where(ev.c.type == "TicketCreated", ev.c.occurred_at >= start, ev.c.occurred_at <= end))
     return [{"ticket_id": r[0], "at": r[1], "account": r[2], "kind": r[3]} for r in rows]
 
 

@@ -1,0 +1,236 @@
+"""Issue 10: KPI scorecards from SLA outcomes and real ticket acts through the broker, frozen by closing the month;
+the ledger rebuilt from penalty's journal equals the live one to the fen; a what-if under a draft policy.
+
+The shared stack runs the default policy, which has no KPIs: these tests give the penalty service the default
+plus the CS pack (its KPIs and CS-21.5) for their duration. The default's clauses are unchanged by that, so other
+tests' events assess the same."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from services.penalty.adapters.tables import kpi as K
+from services.penalty.adapters.tables import ledger
+from services.penalty.service_layer import replay, whatif
+from services.penalty.service_layer.config import PenaltyConfig
+from shared.events.sla import SlaBreached, SlaBreachRetracted, SlaMet
+from shared.http.auth import Role
+from shared.policy import load_policy
+from tests.integration.test_penalty_ledger import publish_sla, sla
+from tests.support.lifecycle import new_ticket, ok
+from tests.support.stack import Stack, eventually
+from tests.support.tickets import fault_report
+
+pytestmark = pytest.mark.integration
+H = timedelta(hours=1)
+MONTH = "2032-07"
+COMPOSITE = "pack: kpi-test\ninclude: [default, catv-service-norms]\n"
+
+
+@contextmanager
+def cs_policy(stack: Stack, tmp_path: Path) -> Iterator[PenaltyConfig]:
+    rt = stack.runtime("penalty")
+    path = tmp_path / "kpi-test.yaml"
+    path.write_text(COMPOSITE, encoding="utf-8")
+    before = rt.config
+    rt.config = PenaltyConfig(path=path, policy=load_policy(path), tz=before.tz)
+    try:
+        yield rt.config
+    finally:
+        rt.config = before
+
+
+def timer(tid: uuid.UUID, rule: str, deadline: datetime, dept: str, person: str) -> dict[str, Any]:
+    return {"rule_id": rule, "ticket_id": tid, "round": 1, "department": dept, "person": person,
+            "start": deadline - 24 * H, "deadline": deadline, "paused_seconds": 0, "calendar": "natural",
+            "provisional": False}
+
+
+def met(tid, rule, deadline, dept, person="p0"):
+    return sla(SlaMet(**timer(tid, rule, deadline, dept, person), actual=deadline - H), tid, deadline - H, 1)
+
+
+def breached(tid, rule, deadline, dept, person):
+    return sla(SlaBreached(**timer(tid, rule, deadline, dept, person), actual=deadline + H, still_open_at=None,
+                           overdue_minutes=60, overdue_hours=1, overdue_days=1), tid, deadline + H, 1)
+
+
+async def applied_timers(stack: Stack, ids: list[uuid.UUID], count: int) -> int | None:
+    async with stack.runtime("penalty").engine.connect() as conn:
+        n = (await conn.execute(select(func.count()).select_from(K.timers)
+                                .where(K.timers.c.ticket_id.in_(ids)))).scalar_one()
+    return n if n >= count else None
+
+
+async def card(stack: Stack, month: str, department: str, **params: str) -> dict[str, Any]:
+    r = await stack.clients["penalty"].get("/scorecards", params={"month": month, "department": department, **params},
+                                           headers=stack.auth(Role.FINANCE))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def figure(body: dict[str, Any], kpi: str) -> dict[str, Any]:
+    [dept] = body["departments"]
+    return next(f for f in dept["figures"] if f["kpi"] == kpi)
+
+
+async def test_on_time_and_response_figures_their_tickets_and_closing_the_month_freezes_them(
+        stack: Stack, tmp_path: Path) -> None:
+    dept = f"kpi-{uuid.uuid4().hex[:6]}"
+    d = datetime(2032, 7, 10, 2, 0, tzinfo=UTC)  # 10:00 Shanghai
+    t = [uuid.uuid4() for _ in range(8)]
+    late = breached(t[2], "CS-complete-24h", d, dept, "p1")
+    retracted_breach = breached(t[3], "CS-complete-24h", d, dept, "p2")
+    retraction = sla(SlaBreachRetracted(**timer(t[3], "CS-complete-24h", d, dept, "p2"),
+                                        breach_event_id=retracted_breach.event_id, actual=d - H), t[3], d, 2)
+    events = [
+        met(t[0], "CS-complete-24h", d, dept), met(t[1], "CS-complete-24h", d, dept), late, retracted_breach,
+        retraction, met(t[4], "CS-vip-fault-6h", d, dept),
+        # 1 August 00:30 local: August's, not July's (§9.11: the month the deadline falls in)
+        breached(t[5], "CS-complete-24h", datetime(2032, 7, 31, 16, 30, tzinfo=UTC), dept, "p1"),
+        met(t[6], "CS-response-30m", d, dept), breached(t[7], "CS-response-30m", d, dept, "p3"),
+    ]
+    with cs_policy(stack, tmp_path):
+        await publish_sla(stack, *events, late)  # one delivered twice
+        await eventually(lambda: applied_timers(stack, t, 8), timeout=30)
+
+        body = await card(stack, MONTH, dept)
+        assert body["frozen"] is False and {n["kpi"].split(" ")[0] for n in body["not_measured"]} >= {"calls"}
+        on_time = figure(body, "CS-on-time")  # 4 of 5 rounds on time (the retracted breach is on time): 80%
+        assert (on_time["numerator"], on_time["denominator"], on_time["rate_percent"], on_time["target_percent"],
+                on_time["points"]) == (4, 5, "80.00", "99.00", "-38.00")
+        assert on_time["arithmetic"] == "4/5 = 80.00% (target ≥99.00%); 19.00 points short × 2 = -38.00"
+        assert sorted(x["ticket_id"] for x in on_time["tickets"]) == sorted(str(x) for x in t[:5])
+        assert [x["ticket_id"] for x in on_time["tickets"] if not x["ok"]] == [str(t[2])]
+        assert on_time["money"]["by_person"] == [{"person": "p1", "fen": 5000}]
+        response = figure(body, "CS-response-30m")
+        assert (response["numerator"], response["denominator"], response["points"]) == (1, 2, "-10.00")
+        august = figure(await card(stack, "2032-08", dept), "CS-on-time")
+        assert (august["numerator"], august["denominator"]) == (0, 1)
+
+        csv = await stack.clients["penalty"].get("/scorecards", params={"month": MONTH, "department": dept,
+                                                                        "format": "csv"},
+                                                 headers=stack.auth(Role.OPS))
+        assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+        assert f"{MONTH},{dept},CS-on-time,ticket on-time rate,4,5,80.00,99.00,at-least,-38.00" in csv.text
+
+        # the ledger charged CS-21.5 to the person for the late ticket; the retracted one is reversed
+        proposed = (await stack.clients["penalty"].get("/penalties", params={"month": MONTH, "status": "proposed"},
+                                                       headers=stack.auth(Role.OPS))).json()["items"]
+        mine = [e for e in proposed if e["ticket_id"] in {str(x) for x in t}]
+        assert sorted((e["ticket_id"] == str(t[2]), e["amount_fen"]) for e in mine) == [
+            (False, -5000), (False, 5000), (True, 5000)]
+        for e in proposed:
+            r = await stack.clients["penalty"].post(f"/penalties/{e['entry_id']}/review", json={"action": "confirm"},
+                                                    headers=stack.auth(Role.OPS))
+            assert r.status_code == 200, r.text
+        closed = await stack.clients["penalty"].post(f"/penalty-months/{MONTH}/close", json={},
+                                                     headers=stack.auth(Role.OPS))
+        assert closed.status_code == 200, closed.text
+
+        extra = uuid.uuid4()  # a late-arriving outcome of July: the frozen scorecard does not move
+        await publish_sla(stack, met(extra, "CS-complete-24h", d, dept))
+        await eventually(lambda: applied_timers(stack, [extra], 1), timeout=30)
+        frozen = await card(stack, MONTH, dept)
+        assert frozen["frozen"] is True and frozen["frozen_at"]
+        assert (figure(frozen, "CS-on-time")["numerator"], figure(frozen, "CS-on-time")["denominator"]) == (4, 5)
+
+
+async def test_call_centre_and_ticket_kpis_from_real_acts(stack: Stack, tmp_path: Path) -> None:
+    dept = "kpi-dept"  # in the test directory (tests/support/directory.py), used by this test only
+    month = (stack.clock.now() + timedelta(hours=8)).strftime("%Y-%m")
+    with cs_policy(stack, tmp_path):
+        a = (await new_ticket(stack, fault_report(segment="vip", product="two-way")))["ticket_id"]
+        await ok(stack, a, "dispatch", Role.DISPATCHER, {"department": "kpi-wrong"})
+        await ok(stack, a, "redispatch", Role.DISPATCHER, {"department": dept, "reason": "wrong-department"})
+        await ok(stack, a, "accept", Role.HANDLER, {"technician": "kpi-tech"})
+        await ok(stack, a, "contact", Role.TECHNICIAN, {"note": "已联系"})
+        await ok(stack, a, "resolve", Role.TECHNICIAN, {"completed_at": stack.clock.now().isoformat(),
+                                                        "cause": "光猫故障", "result": "更换光猫, 已恢复"})
+        await ok(stack, a, "callbacks", Role.AGENT, {"reached": True, "work_done": True, "feedback_form_signed": True,
+                                                     "done_at": stack.clock.now().isoformat(), "satisfied": True,
+                                                     "satisfaction_score": 5})
+        await ok(stack, a, "churn", Role.AGENT, {"caused_by_complaint": False})
+
+        b = (await new_ticket(stack, fault_report(product="two-way")))["ticket_id"]
+        await ok(stack, b, "dispatch", Role.DISPATCHER, {"department": dept})
+        await ok(stack, b, "accept", Role.HANDLER, {"technician": "kpi-tech"})
+        await ok(stack, b, "contact", Role.TECHNICIAN, {"note": "已联系"})
+        await ok(stack, b, "resolve", Role.TECHNICIAN, {"completed_at": stack.clock.now().isoformat(),
+                                                        "cause": "线路故障", "result": "已修复"})
+        reopened = await ok(stack, b, "callbacks", Role.AGENT, {"reached": True, "work_done": True,
+                                                                "done_at": stack.clock.now().isoformat(),
+                                                                "feedback_form_signed": True, "satisfied": False,
+                                                                "satisfaction_score": 2})
+        assert [e["type"] for e in reopened["events"]] == ["CallbackDone", "TicketReopened"]
+
+        async def seen() -> dict | None:
+            body = await card(stack, month, dept)
+            if not body["departments"]:
+                return None
+            figs = {f["kpi"]: f for f in body["departments"][0]["figures"]}
+            ftf = figs.get("CS-ftf-two-way")
+            return figs if ftf and ftf["denominator"] == 2 and ftf["numerator"] == 1 and "CS-vip-churn" in figs else None
+
+        try:
+            figs = await eventually(seen, timeout=30)
+        except AssertionError:
+            import json
+            body = await card(stack, month, dept)
+            print(json.dumps([(f["kpi"], f["numerator"], f["denominator"]) for d in body["departments"] for f in d["figures"]]))
+            raise
+        assert [x["ticket_id"] for x in figs["CS-ftf-two-way"]["tickets"] if x["ok"]] == [a]
+        [repeat] = [x for x in figs["CS-ftf-two-way"]["tickets"] if not x["ok"]][0]["repeats"]
+        assert repeat["type"] == "TicketReopened"
+        churn = figs["CS-vip-churn"]
+        assert (churn["numerator"], churn["denominator"], churn["rate_percent"], churn["points"]) == (
+            1, 1, "100.00", None)
+
+        cs = (await card(stack, month, "customer-service"))["departments"][0]["figures"]
+        by = {f["kpi"]: {(x["ticket_id"], x["ok"]) for x in f["tickets"]} for f in cs}
+        assert {(a, True), (b, False)} <= by["CS-satisfaction"]
+        assert {(a, True), (b, True)} <= by["CS-effective-callback"]  # reached, every question asked
+        assert {(a, False), (a, True), (b, True)} <= by["CS-dispatch-accuracy"]  # the first dispatch was wrong
+
+
+async def test_replay_rebuilds_the_live_ledger_to_the_fen_and_what_if_leaves_it_untouched(
+        stack: Stack, tmp_path: Path) -> None:
+    rt = stack.runtime("penalty")
+    with cs_policy(stack, tmp_path) as cfg:
+        result = await replay.replay_penalty(rt.engine, stack.settings.database_url, cfg, keep=False)
+        assert result["equal"], result
+        assert result["live"] == result["rebuilt"] and result["live"]["entries"] > 0
+        assert result["applied"]["events"] > 0 and result["applied"]["month-closed"] >= 1
+
+        async with rt.engine.connect() as conn:
+            before = (await conn.execute(select(func.count(), func.sum(ledger.entries.c.amount_fen)))).one()
+        draft = tmp_path / "draft.yaml"
+        draft.write_text(COMPOSITE + "penalties:\n  overrides:\n    CS-21.5: {amount: {fen: 8000}}\n", encoding="utf-8")
+        r = await stack.clients["penalty"].post("/penalty-what-if", json={"month": MONTH, "policy": draft.read_text()},
+                                                headers=stack.auth(Role.OPS))
+        assert r.status_code == 200, r.text
+        rows = {(x["payer_id"], x["clause"]): x for x in r.json()["by_department_and_clause"]}
+        p1 = rows[("p1", "CS-21.5")]
+        assert (p1["current_fen"], p1["draft_fen"], p1["difference_fen"]) == (5000, 8000, 3000)
+        p2 = rows[("p2", "CS-21.5")]  # assessed and reversed on both sides
+        assert (p2["current_fen"], p2["draft_fen"], p2["draft_entries"]) == (0, 0, 2)
+        assert r.json()["difference_fen"] == 3000
+
+        direct = await whatif.what_if(rt.engine, stack.settings.database_url, whatif.draft_config(draft, cfg.tz), MONTH)
+        assert direct["difference_fen"] == 3000
+        async with rt.engine.connect() as conn:
+            after = (await conn.execute(select(func.count(), func.sum(ledger.entries.c.amount_fen)))).one()
+        assert tuple(after) == tuple(before)
+
+        bad = await stack.clients["penalty"].post("/penalty-what-if", json={"month": MONTH, "policy": "pack: x\n"
+                                                  "penalties: {kpis: {K: {measure: nope}}}\n"},
+                                                  headers=stack.auth(Role.OPS))
+        assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "policy"
