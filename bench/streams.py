@@ -2,14 +2,16 @@
 
 Starts the embedded PostgreSQL, migrates dispatch's database and drives one ticket through dispatch's real service
 layer (no HTTP, no broker: the outbox rows stay unpublished): TicketCreated through the consumer handler, then
-repeat reports of the same fault (`DuplicateReportLinked`, intake's GX-5.3.1 fact) through `on_intake_fact` in
-transactions of 500 like the consumer's, up to --events. At about 10 events and again at the end it times, one
+repeat reports of the same fault (`DuplicateReportLinked`, intake's GX-5.3.1 fact) through `on_intake_facts` in
+runs of 500 like the consumer's, up to --events. At about 10 events and again at the end it times, one
 transaction each, a command (`ReclassifyTicket` through `tickets.execute`, as the HTTP route runs it) and an intake
-fact (`on_intake_fact`), median of --samples, twice:
+fact (`on_intake_facts`), median of --samples, twice:
 
 - with snapshots: what dispatch does now (load = snapshot + the events after it);
 - without: the snapshot column cleared before each sample, so the load reads and folds the whole stream, as
   dispatch did before migration 0007 (plus writing the snapshot again).
+
+and once more after a VACUUM of the tickets table (a control: autovacuum would have cleared its dead versions).
 
     .venv/bin/python -m bench.streams [--events 10000] [--samples 5]
 """
@@ -26,13 +28,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.catalog import load_spec
 from services.dispatch.adapters.tables import tickets
 from services.dispatch.domain import commands as c
-from services.dispatch.service_layer.handlers import on_intake_fact, on_tickets_created
+from services.dispatch.service_layer.handlers import on_intake_facts, on_tickets_created
 from services.dispatch.service_layer.tickets import execute
 from shared.clock import SystemClock
 from shared.devstack import EmbeddedPostgres
@@ -86,14 +88,13 @@ class Bench:
         """n repeat reports, BATCH per transaction."""
         while n > 0:
             async with self.uow() as uow:
-                for _ in range(min(n, BATCH)):
-                    await on_intake_fact(uow, self.repeat_report())
+                await on_intake_facts(uow, [self.repeat_report() for _ in range(min(n, BATCH))])
                 await uow.commit()
             n -= BATCH
 
     async def one_fact(self) -> None:
         async with self.uow() as uow:
-            await on_intake_fact(uow, self.repeat_report())
+            await on_intake_facts(uow, [self.repeat_report()])
             await uow.commit()
 
     async def one_command(self) -> None:
@@ -132,6 +133,13 @@ class Bench:
             return int(row["last_sequence"])
 
 
+async def vacuum(engine: AsyncEngine) -> None:
+    """What autovacuum would do by now: clear the dead versions of the ticket's row."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE tickets"))
+
+
 async def run(events: int, samples: int, server_url: str) -> None:
     spec = load_spec("dispatch")
     await wait_for_database(server_url)
@@ -151,11 +159,16 @@ async def run(events: int, samples: int, server_url: str) -> None:
     fill_seconds = time.perf_counter() - started
     late_version = await bench.version()
     late = await bench.measure(samples)
-    print(f"filled {fill:,} repeat reports through on_intake_fact ({BATCH} per transaction) in {fill_seconds:.1f}s "
+    await vacuum(engine)
+    vacuumed = await bench.measure(samples)
+    print(f"filled {fill:,} repeat reports through on_intake_facts ({BATCH} per run) in {fill_seconds:.1f}s "
           f"= {fill / fill_seconds:,.0f} events/s (with snapshots)")
-    print(f"median of {samples}, one transaction each, ms   at event ~{early_version:<6}  at event ~{late_version}")
+    print(f"median of {samples}, one transaction each, ms:")
+    print(f"  {'':<26} {'event ~' + str(early_version):>14} {'event ~' + str(late_version):>14} "
+          f"{'after VACUUM':>14}")
     for name in early:
-        print(f"  {name:<26} {early[name]:>20.1f}  {late[name]:>16.1f}   x{late[name] / early[name]:.1f}")
+        print(f"  {name:<26} {early[name]:>14.1f} {late[name]:>14.1f} {vacuumed[name]:>14.1f}")
+    print("(after VACUUM: a control, the ticket row's dead versions cleared as autovacuum would)")
     await engine.dispose()
 
 

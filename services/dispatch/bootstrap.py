@@ -11,11 +11,11 @@ from services.dispatch.entrypoints.messages_api import router as messages
 from services.dispatch.entrypoints.network_api import router as network
 from services.dispatch.service_layer.handlers import EVENT_HANDLERS
 from shared.events.topics import TOPICS
-from shared.policy.deployment import require_deployment_policy
+from shared.policy.deployment import load_policy_config
 from shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
-    on_start=require_deployment_policy,  # field-time limits come from the policy file
+    configure=load_policy_config,  # the policy file (field-time limits), once; a bad file stops start
     name="dispatch",
     port=8102,
     title="dispatch",

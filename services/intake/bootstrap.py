@@ -7,11 +7,11 @@ from services.intake.entrypoints.api import router
 from services.intake.service_layer.projection import EVENT_HANDLERS
 from shared.events.topics import TOPICS
 from shared.http.auth import Role
-from shared.policy.deployment import require_deployment_policy
+from shared.policy.deployment import load_policy_config
 from shared.service import ServiceSpec
 
 SPEC = ServiceSpec(
-    on_start=require_deployment_policy,  # field-time limits come from the policy file
+    configure=load_policy_config,  # the policy file (field-time limits), once; a bad file stops start
     name="intake",
     port=8101,
     title="intake",

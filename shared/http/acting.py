@@ -7,14 +7,13 @@ from typing import Annotated
 from fastapi import Depends
 
 from shared.field_time import acting_role, backdate_problem, field_time_error
-from shared.policy.deployment import deployment_policy
 from shared.policy.schema import FieldTimePolicy
 from shared.service import RuntimeDep
 
 
 def field_time_policy(rt: RuntimeDep) -> FieldTimePolicy:
-    """The `field_time` section of the deployment's policy file (GONGDAN_POLICY), loaded once a process."""
-    return deployment_policy(rt.settings).field_time
+    """The `field_time` section of the deployment's policy file (GONGDAN_POLICY), as the runtime loaded it."""
+    return rt.config.policy.field_time
 
 
 FieldTimeDep = Annotated[FieldTimePolicy, Depends(field_time_policy)]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from shared.policy.loader import PACKS_DIR, load_policy
 from shared.policy.schema import Policy
@@ -23,16 +22,14 @@ def load_deployment_policy(settings: Settings) -> Policy:
     return load_policy(policy_path(settings))
 
 
-def deployment_policy(settings: Settings) -> Policy:
-    """The policy file, loaded once per process and path (intake and dispatch read it on each request)."""
-    return _cached(policy_path(settings).resolve())
+@dataclass(frozen=True)
+class PolicyConfig:
+    """What intake and dispatch build once per runtime (ServiceSpec.configure): the deployment's policy."""
+
+    path: Path
+    policy: Policy
 
 
-@lru_cache(maxsize=8)
-def _cached(path: Path) -> Policy:
-    return load_policy(path)
-
-
-async def require_deployment_policy(runtime: Any) -> None:
-    """`ServiceSpec.on_start` for services that read the policy: a bad file stops start with its key path."""
-    deployment_policy(runtime.settings)
+def load_policy_config(settings: Settings) -> PolicyConfig:
+    """`ServiceSpec.configure` for services that read the policy: a bad file stops start with its key path."""
+    return PolicyConfig(policy_path(settings), load_deployment_policy(settings))

@@ -81,7 +81,7 @@ class Gateway:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 gateway.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
                 status = 503 if len(gateway.received) == 1 else 200
                 body = json.dumps({"message_id": f"gw-{len(gateway.received)}"}).encode()
@@ -197,7 +197,7 @@ async def test_a_crash_between_cutting_and_exporting_loses_nothing(stack: Stack)
 
 
 async def test_replay_into_an_empty_database_gives_identical_claims_and_batches(stack: Stack) -> None:
-    exempted, failed, paid = [await late_repair(stack) for _ in range(3)]
+    exempted, failed, _paid = [await late_repair(stack) for _ in range(3)]
     tid = exempted["ticket_id"]
     made = await api(stack).post(f"/tickets/{tid}/exemptions", json={"code": "third-party", "note": "市政施工挖断光缆"},
                                  headers=stack.auth(Role.SUPERVISOR))

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from shared.http.acting import backdate_problem
 from shared.http.auth import Role
 from shared.policy.cli import policy_app
-from shared.policy.deployment import DEFAULT_POLICY, deployment_policy, load_deployment_policy, policy_path
+from shared.policy.deployment import DEFAULT_POLICY, load_deployment_policy, load_policy_config, policy_path
 from shared.policy.loader import SHIPPED_PACKS, load_pack, load_policy
 from shared.policy.schema import ApiRole, FieldTimePolicy
 from shared.settings import Settings
@@ -101,7 +101,7 @@ def test_deployment_policy_follows_settings(tmp_path):
     settings = Settings(gongdan_policy=path)
     assert policy_path(Settings(gongdan_policy=None)) == DEFAULT_POLICY
     assert load_deployment_policy(settings).field_time.limit("ops") == timedelta(hours=2)
-    assert deployment_policy(settings) is deployment_policy(settings)  # loaded once per process and path
+    assert load_policy_config(settings).policy.field_time.limit("ops") == timedelta(hours=2)  # what a runtime holds
 
 
 def test_settings_have_no_backdate_field():

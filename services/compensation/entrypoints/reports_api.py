@@ -51,6 +51,8 @@ def _fact(row: Any, zone: ZoneInfo) -> ClaimFact:
 
 
 def _bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    if not (2000 <= first.year <= 2099 and 2000 <= last.year <= 2099):
+        raise DomainError(422, "dates must be in 2000-2099 (datetime_range)")
     return (datetime.combine(first, time(0), tzinfo=zone),
             datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone))
 

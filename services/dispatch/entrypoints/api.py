@@ -13,7 +13,6 @@ from shared import limits
 from shared.events.vocabulary import Segment, TicketKind
 from shared.http.auth import Principal, Role, require
 from shared.inputs import Instant, Line
-from shared.policy.deployment import deployment_policy
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["tickets"])
@@ -23,7 +22,7 @@ Reader = Annotated[Principal, Depends(require(Role.DISPATCHER, Role.HANDLER, Rol
 
 @router.get("/tickets/{ticket_id}", summary="A ticket with its full timeline (every event, who, when)")
 async def read_ticket(ticket_id: uuid.UUID, rt: RuntimeDep, _: Reader) -> dict[str, Any]:
-    flag_after = deployment_policy(rt.settings).field_time.flag_backdated_after
+    flag_after = rt.config.policy.field_time.flag_backdated_after
     async with rt.new_uow() as uow:
         return await queries.get_ticket(uow, ticket_id, flag_after)
 
@@ -71,7 +70,7 @@ async def backdated(
     since: Annotated[Instant | None, Query(description="Only acts recorded at or after this time")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    flag_after = deployment_policy(rt.settings).field_time.flag_backdated_after
+    flag_after = rt.config.policy.field_time.flag_backdated_after
     async with rt.new_uow() as uow:
         acts = await queries.backdated_acts(uow, flag_after, since, limit)
     return {"threshold_seconds": int(flag_after.total_seconds()), "acts": acts}
