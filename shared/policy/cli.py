@@ -66,8 +66,13 @@ def describe_penalties(policy: Policy) -> str:
 
     if not policy.penalties.clauses:
         return "penalties: none (the policy has no penalty clauses)"
-    return (f"penalty clauses (appeal refund {policy.penalties.refund_percent}%):\n"
+    text = (f"penalty clauses (appeal refund {policy.penalties.refund_percent}%):\n"
             + render_table(clause_rows(policy.penalties), PENALTY_HEADERS))
+    if policy.penalties.kpis:  # the KPI scorecards beside them (shared/policy/kpis.py)
+        from shared.policy.kpis import KPI_HEADERS, kpi_rows
+
+        text += "\n\nKPI scorecards:\n" + render_table(kpi_rows(policy.penalties.kpis), KPI_HEADERS)
+    return text
 
 
 def describe_compensation(policy: Policy) -> str:

@@ -99,3 +99,24 @@ class Kpi(_Strict):
 
 def kpi_from(kpi_id: str, data: dict[str, Any]) -> Kpi:
     return Kpi.model_validate({**data, "kpi": kpi_id})
+
+
+KPI_HEADERS = ("kpi", "title", "measure", "target", "points", "team", "citation")
+
+
+def kpi_rows(kpis: tuple[Kpi, ...]) -> list[tuple[str, ...]]:
+    """One row per KPI for `gongdan policy explain`."""
+    rows = []
+    for k in kpis:
+        target = f"{'≥' if k.direction == 'at-least' else '≤'}{k.target_percent}%"
+        if isinstance(k.scoring, DeductScoring):
+            points = f"−{k.scoring.points_per_percent} per point short (to 0.01)"
+        elif isinstance(k.scoring, ProportionalScoring):
+            points = f"{k.scoring.full_points} × actual/target" + (
+                f", 0 below {k.scoring.zero_below_percent}%" if k.scoring.zero_below_percent is not None else "")
+        else:
+            points = "none (figure only)"
+        measure = k.measure + (f" of {', '.join(k.rules)}" if k.rules else "") + (
+            f" ({', '.join(k.products)})" if k.products else "") + (f" within {k.window_days} d" if k.window_days else "")
+        rows.append((k.kpi, k.title, measure, target, points, k.team, k.citation))
+    return rows

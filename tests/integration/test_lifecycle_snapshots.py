@@ -15,6 +15,9 @@ from services.dispatch.adapters.tables import tickets
 from services.dispatch.domain import snapshot
 from services.dispatch.domain.ticket import fold
 from services.dispatch.domain.work_items import fold as fold_item
+from services.dispatch.service_layer.handlers import on_intake_facts
+from shared.events import new_envelope
+from shared.events.lifecycle import DuplicateReportLinked
 from shared.http.auth import Role
 from tests.support.lifecycle import new_ticket, ok
 from tests.support.stack import Stack
@@ -87,3 +90,28 @@ async def test_work_items_keep_a_snapshot_too(stack: Stack) -> None:
         stream = await items.load_stream(conn, fault_id)
     assert items.SNAPSHOTS.restore(stored) == fold_item(stream)
     assert len(stream) == 2
+
+
+async def test_a_run_of_repeat_reports_is_appended_per_ticket_in_order(stack: Stack) -> None:
+    """The consumer hands dispatch a run of intake facts; each ticket's are appended together, in run order."""
+    ids = [uuid.UUID((await new_ticket(stack, fault_report(product="ftth-broadband")))["ticket_id"]) for _ in "ab"]
+    now = stack.clock.now()
+
+    def report(ticket_id: uuid.UUID, n: int) -> Any:
+        payload = DuplicateReportLinked(ticket_id=ticket_id, actor="ivr-1", role="ivr", channel="hotline",
+                                        description=f"report {n}")
+        return new_envelope(payload, ticket_id=ticket_id, sequence=100 + n, occurred_at=now, recorded_at=now,
+                            producer="intake")
+
+    run = [report(ids[0], 1), report(ids[1], 2), report(ids[0], 3), own := report(ids[1], 4)]
+    run[-1] = own.model_copy(update={"producer": "dispatch"})  # dispatch's own events are already in its stream
+    async with stack.runtime("dispatch").new_uow() as uow:
+        await on_intake_facts(uow, run)
+        await uow.commit()
+    async with stack.runtime("dispatch").engine.connect() as conn:
+        first, second = [await event_store.load_stream(conn, t) for t in ids]
+    assert [e.payload.description for e in first[1:]] == ["report 1", "report 3"]
+    assert [e.payload.description for e in second[1:]] == ["report 2"]
+    for ticket_id, stream in zip(ids, (first, second), strict=True):
+        await assert_snapshot_is_the_fold(stack, str(ticket_id))
+        assert snapshot.restore(await stored_snapshot(stack, str(ticket_id))).duplicate_reports == len(stream) - 1

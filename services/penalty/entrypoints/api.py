@@ -12,6 +12,7 @@ from services.penalty.adapters import repository as repo
 from services.penalty.adapters.tables import observed
 from services.penalty.service_layer import views
 from shared import limits
+from shared.errors import NotFound
 from shared.http.auth import Principal, Role, require
 from shared.http.errors import DomainError
 from shared.inputs import Line
@@ -30,7 +31,7 @@ async def ticket_penalties(ticket_id: uuid.UUID, rt: RuntimeDep, _: Reader) -> d
         entries = await repo.list_entries(uow.conn, {"ticket_id": ticket_id})
         try:
             view = await observed.view(uow, ticket_id, "penalty")
-        except DomainError:
+        except (DomainError, NotFound):  # not seen yet: the entries (e.g. from a breach alone) still show
             if not entries:
                 raise
             view = {"ticket_id": str(ticket_id), "service": "penalty", "events_applied": 0, "events": []}

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import yaml
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,10 +49,25 @@ class WhatIf(BaseModel):
                         description="The draft policy file (YAML); it may include shipped packs by id")
 
 
+def _shipped_includes_only(text: str) -> None:
+    """A draft sent over HTTP includes shipped packs by id only: never a path on this server."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return  # the loader names the YAML error
+    includes = raw.get("include") if isinstance(raw, dict) else None
+    for inc in includes if isinstance(includes, list) else [includes] if isinstance(includes, str) else []:
+        if not isinstance(inc, str) or "/" in inc or "\\" in inc or inc.endswith(".yaml"):
+            raise Invalid("a draft policy sent over the API may include shipped packs by id only",
+                          fields=[{"field": "policy", "in": "body", "rule": "policy",
+                                   "message": f"include {inc!r}: not a shipped pack id"}])
+
+
 @router.post("/penalty-what-if", summary="Assess a past month under a draft policy and show the difference per "
              "department and clause; the ledger is not touched (a scratch database is built and dropped)",
              responses=error_responses(422))
 async def post_what_if(body: WhatIf, rt: RuntimeDep, _: Annotated[Principal, Depends(require(Role.OPS))]) -> dict:
+    _shipped_includes_only(body.policy)
     with tempfile.TemporaryDirectory(prefix="gongdan-whatif-") as tmp:
         path = Path(tmp) / "draft.yaml"
         path.write_text(body.policy, encoding="utf-8")
