@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from tests.support.all_packs import monitor  # noqa: F401  (fixture: the all-packs SLA monitor)
 from tests.support.infra import kafka_broker, postgres_server
 from tests.support.stack import Stack, start_stack
 

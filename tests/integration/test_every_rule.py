@@ -5,61 +5,25 @@ its outbox is not published, so the rest of the stack never sees its events."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
-from services.catalog import load_spec
 from shared.http.auth import Role
 from shared.policy import load_policy
 from shared.policy.loader import SHIPPED_PACKS, load_pack
-from shared.service import create_app
+from tests.support.all_packs import EVERY_RULE, Monitor
 from tests.support.lifecycle import new_ticket, ok, window
 from tests.support.stack import Stack, eventually
 from tests.support.tickets import fault_report
 
 pytestmark = pytest.mark.integration
-EVERY_RULE = Path(__file__).parents[1] / "policies" / "every-shipped-rule.yaml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Step = Callable[[Stack, str], Awaitable[Any]]
-
-
-@dataclass
-class Monitor:
-    """The all-packs SLA monitor and an HTTP client to it."""
-
-    client: httpx.AsyncClient
-    stack: Stack
-
-    async def timer(self, subject: str, rule_id: str) -> dict | None:
-        response = await self.client.get(f"/tickets/{subject}/timers", headers=self.stack.auth(Role.OPS))
-        if response.status_code != 200:
-            return None
-        return next((t for t in response.json()["timers"] if t["rule_id"] == rule_id), None)
-
-
-@pytest.fixture(scope="module")
-async def monitor(stack: Stack) -> AsyncIterator[Monitor]:
-    spec = dataclasses.replace(load_spec("sla_monitor"), name="sla_every_rule")  # own database and group
-    settings = stack.settings.model_copy(update={"gongdan_policy": EVERY_RULE})
-    app = create_app(spec, settings, stack.clock)
-    runtime = app.state.runtime
-    await runtime.start()
-    relay = runtime._tasks.pop("relay")
-    relay.cancel()
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sla-every-rule")
-    try:
-        yield Monitor(client, stack)
-    finally:
-        await client.aclose()
-        await runtime.stop()
 
 
 # --- steps through the HTTP APIs -----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from shared.http.auth import Role
-from tests.integration.test_every_rule import Monitor, ended, monitor, past_the_breach  # noqa: F401 (fixture)
+from tests.integration.test_every_rule import ended, past_the_breach
+from tests.support.all_packs import Monitor
 from tests.support.stack import Stack, eventually
 from tests.support.work_item_rules import WORK_ITEM_RULES
 
@@ -91,7 +92,7 @@ def test_every_work_item_rule_has_a_row() -> None:
 
 @pytest.mark.parametrize("late", [False, True], ids=["met", "late"])
 @pytest.mark.parametrize("case", ROWS, ids=[r.rule_id for r in ROWS])
-async def test_work_item_rule_runs_from_its_start_to_its_stop(stack: Stack, monitor: Monitor, case: Row,  # noqa: F811
+async def test_work_item_rule_runs_from_its_start_to_its_stop(stack: Stack, monitor: Monitor, case: Row,
                                                               late: bool) -> None:
     item_id = await open_item(stack, case.opener)
     await eventually(lambda: monitor.timer(item_id, case.rule_id), timeout=20)
@@ -122,7 +123,7 @@ async def rules_started(monitor: Monitor, item_id: str, expected: int) -> list[s
     (fault("aggregation", "major", staffed_room=True),
      ["CS-aggregation-fix-2h", "CS-aggregation-onsite-1h", "NJ-fault-notify-10m"]),
 ], ids=["boss-general", "boss-major", "headend-unstaffed", "aggregation-staffed"])
-async def test_layer_severity_and_room_pick_the_rules(stack: Stack, monitor: Monitor, opener: Opener,  # noqa: F811
+async def test_layer_severity_and_room_pick_the_rules(stack: Stack, monitor: Monitor, opener: Opener,
                                                       rules: list[str]) -> None:
     item_id = await open_item(stack, opener)
     if rules:

@@ -19,10 +19,8 @@ from services.compensation.domain.decide import Inputs, decide
 from services.compensation.domain.facts import TicketFacts, fold
 from services.compensation.service_layer.config import CompensationConfig
 from shared.events.compensation import CompensationDue, CompensationVoided
-from shared.events.registry import new_envelope
 from shared.messaging.unit_of_work import UnitOfWork
 
-PRODUCER = "compensation"
 CLAIM_IDS = uuid.UUID("5f0c6f0e-5b1e-4c8e-9a55-6d3c0b7c1a11")  # namespace of claim ids
 
 
@@ -104,9 +102,7 @@ async def _store(uow: UnitOfWork, cfg: CompensationConfig, ticket_id: uuid.UUID,
 
 
 async def _publish(uow: UnitOfWork, payload: Any, ticket_id: uuid.UUID) -> None:
-    now = uow.now()
-    uow.publish(new_envelope(payload, ticket_id=ticket_id, sequence=await repo.next_sequence(uow.conn),
-                             occurred_at=now, recorded_at=now, producer=PRODUCER))
+    uow.emit([payload], stream=ticket_id, first_sequence=await repo.next_sequence(uow.conn), occurred_at=uow.now())
 
 
 def _common(row: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from services.compensation.domain.claims import exemption_problem
 from services.compensation.service_layer.claims import recompute
 from services.compensation.service_layer.config import CompensationConfig
 from shared import limits
-from shared.http.errors import DomainError
+from shared.errors import Conflict, Invalid, NotFound
 from shared.inputs import Line, Text
 from shared.messaging.unit_of_work import UnitOfWork
 
@@ -61,7 +61,7 @@ def _fields(field: str, rule: str, message: str) -> list[dict[str, str]]:
 async def _known(uow: UnitOfWork, ticket_id: uuid.UUID) -> None:
     t = observed.tickets
     if (await uow.conn.execute(select(t.c.ticket_id).where(t.c.ticket_id == ticket_id))).first() is None:
-        raise DomainError(404, f"ticket {ticket_id} not seen by compensation (yet)")
+        raise NotFound(f"ticket {ticket_id} not seen by compensation (yet)")
 
 
 async def record_exemption(uow: UnitOfWork, ticket_id: uuid.UUID, body: RecordExemption, by: str) -> dict[str, Any]:
@@ -72,7 +72,7 @@ async def record_exemption(uow: UnitOfWork, ticket_id: uuid.UUID, body: RecordEx
         if problem is not None:
             rule, why = problem
             field = "cause" if "cause" in why and rule != "CT-4.8" else "code"
-            raise DomainError(422, why, fields=_fields(field, rule, why))
+            raise Invalid(why, fields=_fields(field, rule, why))
     exemption_id = uuid.uuid4()
     await uow.conn.execute(insert(T.exemptions).values(
         exemption_id=exemption_id, ticket_id=ticket_id, promise=body.promise, code=body.code, cause=body.cause,
@@ -86,9 +86,9 @@ async def dispute(uow: UnitOfWork, exemption_id: uuid.UUID, body: DisputeExempti
     x = T.exemptions
     row = (await uow.conn.execute(select(x).where(x.c.exemption_id == exemption_id).with_for_update())).first()
     if row is None:
-        raise DomainError(404, f"no exemption {exemption_id}")
+        raise NotFound(f"no exemption {exemption_id}")
     if row.disputed_at is not None:
-        raise DomainError(409, "the exemption is already disputed", current_state="disputed")
+        raise Conflict("the exemption is already disputed", current_state="disputed")
     values: dict[str, Any] = {"disputed_at": uow.now(), "disputed_by": by, "dispute_note": body.note}
     if body.recording_ref and not row.recording_ref:
         values["recording_ref"] = body.recording_ref

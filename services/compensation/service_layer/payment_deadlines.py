@@ -23,7 +23,6 @@ from services.compensation.adapters.tables import claims as T
 from services.compensation.adapters.tables import tracking
 from services.compensation.domain.claims import DUE
 from shared.events.compensation import CompensationPaymentMissed
-from shared.events.registry import new_envelope
 from shared.messaging.transient import TRANSIENT_ERRORS
 from shared.service import ServiceRuntime
 
@@ -54,8 +53,8 @@ async def scan_payment_limits(runtime: ServiceRuntime, now: datetime, batch: int
                 ticket_id=row["ticket_id"], claim_id=row["claim_id"], scheme=row["scheme"], promise=row["promise"],
                 clause=row["clause"], amount=row["amount"], currency=row["currency"], unit=row["unit"],
                 payment_due_at=row["payment_due_at"], detected_at=now)
-            uow.publish(new_envelope(payload, ticket_id=row["ticket_id"], sequence=await repo.next_sequence(uow.conn),
-                                     occurred_at=row["payment_due_at"], recorded_at=now, producer="compensation"))
+            uow.emit([payload], stream=row["ticket_id"], first_sequence=await repo.next_sequence(uow.conn),
+                     occurred_at=row["payment_due_at"])
         settled = select(c.c.claim_id).where(c.c.claim_id == b.c.claim_id,
                                              (c.c.payout_state == "paid") | (c.c.status != DUE))
         how = select(case((c.c.payout_state == "paid", "paid-late"), else_=c.c.status)).where(

@@ -19,9 +19,8 @@ from services.compensation.adapters import repository as repo
 from services.compensation.adapters.tables import claims as T
 from services.compensation.adapters.tables import journal as J
 from services.compensation.domain.claims import DUE
+from shared.errors import Conflict, NotFound
 from shared.events.compensation import CompensationPaid
-from shared.events.registry import new_envelope
-from shared.http.errors import DomainError
 from shared.messaging.unit_of_work import UnitOfWork
 
 EXPORT_COLUMNS = ("line", "account", "customer", "amount", "unit", "currency", "ticket number", "clause",
@@ -38,7 +37,7 @@ async def cut_batch(uow: UnitOfWork, cut_off: datetime, currency: str, by: str) 
                                                c.c.completion <= cut_off, c.c.amount > 0, c.c.claim_id.not_in(live))
         .order_by(c.c.completion, c.c.claim_id).with_for_update())).all()
     if not rows:
-        raise DomainError(409, f"no payable {currency} claims completed by {cut_off.isoformat()} outside a batch",
+        raise Conflict(f"no payable {currency} claims completed by {cut_off.isoformat()} outside a batch",
                           current_state="nothing-to-pay")
     batch_id, now = uuid.uuid4(), uow.now()
     count = (await uow.conn.execute(select(func.count()).select_from(T.batches))).scalar_one()
@@ -62,9 +61,9 @@ async def mark_line(uow: UnitOfWork, batch_id: uuid.UUID, line_id: uuid.UUID, *,
     line = (await uow.conn.execute(select(ln).where(ln.c.line_id == line_id, ln.c.batch_id == batch_id)
                                    .with_for_update())).first()
     if line is None:
-        raise DomainError(404, f"no line {line_id} in batch {batch_id}")
+        raise NotFound(f"no line {line_id} in batch {batch_id}")
     if line.status != "pending":
-        raise DomainError(409, f"the line is already {line.status}", current_state=line.status)
+        raise Conflict(f"the line is already {line.status}", current_state=line.status)
     now = uow.now()
     await uow.conn.execute(update(ln).where(ln.c.line_id == line_id).values(
         status="paid" if paid else "failed", top_up_ref=reference if paid else None,
@@ -78,8 +77,8 @@ async def mark_line(uow: UnitOfWork, batch_id: uuid.UUID, line_id: uuid.UUID, *,
                                    promise=claim["promise"], clause=claim["clause"], amount=line.amount,
                                    currency=claim["currency"], unit=claim["unit"], batch_id=batch_id,
                                    top_up_ref=reference)
-        uow.publish(new_envelope(payload, ticket_id=claim["ticket_id"], sequence=await repo.next_sequence(uow.conn),
-                                 occurred_at=now, recorded_at=now, producer="compensation"))
+        uow.emit([payload], stream=claim["ticket_id"], first_sequence=await repo.next_sequence(uow.conn),
+                 occurred_at=now)
     else:
         await uow.conn.execute(update(c).where(c.c.claim_id == line.claim_id).values(payout_state=None,
                                                                                      updated_at=now))
@@ -103,7 +102,7 @@ async def _lines(uow: UnitOfWork, batch_id: uuid.UUID) -> list[dict[str, Any]]:
 async def batch_view(uow: UnitOfWork, batch_id: uuid.UUID) -> dict[str, Any]:
     b = (await uow.conn.execute(select(T.batches).where(T.batches.c.batch_id == batch_id))).mappings().first()
     if b is None:
-        raise DomainError(404, f"no payout batch {batch_id}")
+        raise NotFound(f"no payout batch {batch_id}")
     lines = await _lines(uow, batch_id)
     return {**_batch(b), "lines": [{
         "line_id": str(r["line_id"]), "claim_id": str(r["claim_id"]), "ticket_id": str(r["ticket_id"]),

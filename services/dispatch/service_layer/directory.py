@@ -26,12 +26,9 @@ from services.dispatch.domain.directory import (
 )
 from shared.directory_copy import KINDS, district_named, entry_id, kind_of
 from shared.errors import Conflict, Invalid, NotFound, Refused
-from shared.events import new_envelope
 from shared.events.directory import DirectoryEntry, EntryKind, entry_key
 from shared.identity import Principal
 from shared.messaging.unit_of_work import UnitOfWork
-
-PRODUCER = "dispatch"
 
 
 async def _lock(uow: UnitOfWork) -> None:
@@ -56,9 +53,8 @@ async def _record(uow: UnitOfWork, events: Iterable[DirectoryEntry]) -> list[str
     now, ids = uow.now(), []
     for event in events:
         await tables.save(uow.conn, event, now)
-        envelope = new_envelope(event, ticket_id=entry_key(kind_of(event), entry_id(event)), sequence=event.version,
-                                occurred_at=now, recorded_at=now, producer=PRODUCER)
-        uow.publish(envelope)
+        [envelope] = uow.emit([event], stream=entry_key(kind_of(event), entry_id(event)),
+                              first_sequence=event.version, occurred_at=now)
         ids.append(str(envelope.event_id))
     return ids
 

@@ -5,7 +5,9 @@ group has applied it and 7 days have passed; the embedded broker keeps its topic
 them) and a production Kafka keeps them only for its retention. The producing services' own stores do not help
 either: sla_monitor keeps its SlaBreached events only in its outbox, so their ids (which key the ledger's entries)
 are gone after the trim. What penalty applied it keeps here, in its own database, for as long as the ledger: the
-exact input of the ledger, in the exact order (tier counts depend on order)."""
+exact input of the ledger, in the exact order (tier counts depend on order). It starts with migration 0005 and,
+like the ledger, is never trimmed. `seq` is taken when a row is written, not when its transaction commits: a replay
+reads up to the highest seq visible when it starts."""
 
 from __future__ import annotations
 

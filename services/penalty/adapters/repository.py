@@ -56,6 +56,26 @@ async def insert_entry(conn: AsyncConnection, row: dict[str, Any]) -> bool:
     return (await conn.execute(stmt)).first() is not None
 
 
+async def insert_entries(conn: AsyncConnection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Many entries in one statement, each unless its key exists; the ids written."""
+    if not rows:
+        return set()
+    stmt = insert(E).values(rows).on_conflict_do_nothing(index_elements=[E.c.entry_key]).returning(E.c.id)
+    return {r.id for r in await conn.execute(stmt)}
+
+
+async def ticket_histories(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple]]:
+    """ticket_history of many tickets in one query."""
+    ev = observed.events
+    rows = await conn.execute(select(ev.c.ticket_id, ev.c.type, ev.c.event_id, ev.c.occurred_at, ev.c.payload)
+                              .where(ev.c.ticket_id.in_(ticket_ids))
+                              .order_by(ev.c.ticket_id, ev.c.occurred_at, ev.c.sequence))
+    out: dict[uuid.UUID, list[tuple]] = {t: [] for t in ticket_ids}
+    for r in rows:
+        out[r.ticket_id].append((r.type, str(r.event_id), r.occurred_at, r.payload))
+    return out
+
+
 async def entries_of_cause(conn: AsyncConnection, cause: str) -> list[dict[str, Any]]:
     rows = await conn.execute(select(E).where(E.c.cause == cause).order_by(E.c.seq))
     return [dict(r) for r in rows.mappings()]

@@ -38,24 +38,44 @@ async def write(uow: UnitOfWork, proposals: list[Proposal], ticket_id: uuid.UUID
     closed = await repo.closed_months(uow.conn)
     written = []
     for p in proposals:
-        p = await named(uow, p)
-        entry_id = uuid.uuid5(ENTRY_IDS, p.key)  # the same cause gives the same id on replay
-        row = {
-            "id": entry_id, "entry_key": p.key, "kind": p.kind, "clause": p.clause, "grp": p.group,
-            "cause": p.cause, "ticket_id": ticket_id, "payer_kind": p.payer.kind, "payer_id": p.payer.id,
-            "person": p.payer.person, "amount_fen": p.computation.fen, "computation": p.computation.text,
-            "numbers": p.computation.numbers,
-            "evidence": [known.get(e, {"event_id": e}) for e in p.evidence],
-            "cause_at": p.at, "month": month or am.open_month(am.local_month(p.at, tz), closed),
-            "status": status, "reverses": reverses, "source": source,
-            "history": [{"at": uow.now().isoformat(), "by": "penalty", "action": f"{p.kind} {status}"}],
-            "created_at": uow.now(), **(extra or {}),
-        }
+        row = await entry_row(uow, p, ticket_id, known, tz, closed, source=source, status=status, extra=extra,
+                              reverses=reverses, month=month)
         if await repo.insert_entry(uow.conn, row):
-            written.append(entry_id)
+            written.append(row["id"])
             if source != "event":  # a person's act (manual entry, refund): kept verbatim for replay
                 await journal.record_act(uow.conn, "entry-insert", row)
     return written
+
+
+async def write_many(uow: UnitOfWork, items: list[tuple[list[Proposal], uuid.UUID | None, Evidence]],
+                     tz: str) -> int:
+    """Event-derived proposals of many causes at once (a run of breaches): one lock, one insert; entries written."""
+    if not any(proposals for proposals, _, _ in items):
+        return 0
+    await repo.lock_months(uow.conn)
+    closed = await repo.closed_months(uow.conn)
+    rows = [await entry_row(uow, p, ticket_id, known, tz, closed)
+            for proposals, ticket_id, known in items for p in proposals]
+    return len(await repo.insert_entries(uow.conn, rows))
+
+
+async def entry_row(uow: UnitOfWork, p: Proposal, ticket_id: uuid.UUID | None, known: Evidence, tz: str,
+                    closed: set[str], *, source: str = "event", status: str = "proposed",
+                    extra: dict[str, Any] | None = None, reverses: uuid.UUID | None = None,
+                    month: str | None = None) -> dict[str, Any]:
+    p = await named(uow, p)
+    return {
+        "id": uuid.uuid5(ENTRY_IDS, p.key),  # the same cause gives the same id on replay
+        "entry_key": p.key, "kind": p.kind, "clause": p.clause, "grp": p.group,
+        "cause": p.cause, "ticket_id": ticket_id, "payer_kind": p.payer.kind, "payer_id": p.payer.id,
+        "person": p.payer.person, "amount_fen": p.computation.fen, "computation": p.computation.text,
+        "numbers": p.computation.numbers,
+        "evidence": [known.get(e, {"event_id": e}) for e in p.evidence],
+        "cause_at": p.at, "month": month or am.open_month(am.local_month(p.at, tz), closed),
+        "status": status, "reverses": reverses, "source": source,
+        "history": [{"at": uow.now().isoformat(), "by": "penalty", "action": f"{p.kind} {status}"}],
+        "created_at": uow.now(), **(extra or {}),
+    }
 
 
 async def priors(uow: UnitOfWork, policy: PenaltyPolicy, clause_ids: list[str], department: str | None,
