@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared.events.classification import classification_change
+
 CUSTOMER_PAUSES = frozenset({"customer-not-home", "customer-postponed", "customer-equipment", "customer-unreachable"})
 
 
@@ -99,20 +101,22 @@ def _apply(name: str, state: TicketFacts, f: Fact) -> TicketFacts:
     return handler(state, f) if handler else state
 
 
+_CLASSIFIED = ("kind", "product", "segment", "area_type", "same_day")  # what a scheme's eligibility reads
+
+
 @_on("TicketCreated")
 def _created(s: TicketFacts, f: Fact) -> TicketFacts:
     p = f.payload
     customer = p.get("customer") or {}
-    return replace(s, number=p.get("number", ""), kind=p.get("kind"), product=p.get("product"),
-                   segment=p.get("segment"), area_type=p.get("area_type"), district=p.get("district") or p.get("area"),
-                   same_day=p.get("same_day"), customer={k: customer.get(k, "") for k in ("name", "phone", "account")},
-                   entered_at=f.recorded_at)
+    c = classification_change(f.type, p)
+    return replace(s, **{k: c[k] for k in _CLASSIFIED}, district=c["district"] or c["area"], number=p.get("number", ""),
+                   customer={k: customer.get(k, "") for k in ("name", "phone", "account")}, entered_at=f.recorded_at)
 
 
 @_on("TicketReclassified")
 def _reclassified(s: TicketFacts, f: Fact) -> TicketFacts:
-    after = {k: v for k, v in (f.payload.get("after") or {}).items() if v is not None}
-    return replace(s, **{k: after[k] for k in ("kind", "product", "segment", "area_type", "same_day") if k in after})
+    change = classification_change(f.type, f.payload)
+    return replace(s, **{k: v for k, v in change.items() if k in _CLASSIFIED})
 
 
 @_on("Resolved")

@@ -35,6 +35,15 @@ async def record_event(conn: AsyncConnection, event: Envelope) -> None:
                        .on_conflict_do_nothing(index_elements=[J.c.event_id]))
 
 
+async def record_events(conn: AsyncConnection, events: list[Envelope]) -> None:
+    """record_event for a run of events in one statement (the consumer deduplicated them already)."""
+    for i in range(0, len(events), 1000):
+        await conn.execute(insert(J).values([{"kind": "event", "event_id": e.event_id, "type": e.type,
+                                              "body": json.loads(encode(e)), "applied_at": func.now()}
+                                             for e in events[i:i + 1000]])
+                           .on_conflict_do_nothing(index_elements=[J.c.event_id]))
+
+
 async def record_act(conn: AsyncConnection, kind: str, body: dict[str, Any]) -> None:
     """A person's act on the ledger (entry-insert, entry-update, month-closed), kept verbatim."""
     await conn.execute(insert(J).values(kind=kind, type=None, body=to_json(body), applied_at=func.now()))
@@ -79,16 +88,31 @@ async def last_seq(conn: AsyncConnection) -> int:
     return (await conn.execute(select(func.coalesce(func.max(J.c.seq), 0)))).scalar_one()
 
 
+def _timer_values(family: str, event: Envelope) -> dict[str, Any]:
+    p = event.payload
+    late = event.type in ("SlaBreached", "SlaBreachClosed")
+    return {"ticket_id": p.ticket_id, "family": family, "round": p.round, "rule_id": p.rule_id,
+            "department": p.department, "person": p.person, "deadline": p.deadline,
+            "outcome": "late" if late else "met", "actual": getattr(p, "actual", None),
+            "event_ids": [str(event.event_id)]}
+
+
+async def record_breaches(conn: AsyncConnection, breaches: list[tuple[str, Envelope]]) -> None:
+    """record_timer for a run of SlaBreached of distinct timers (family, ticket, round), in one statement each
+    500: a retraction already seen keeps its timer met."""
+    t = kpi.timers
+    for i in range(0, len(breaches), 500):
+        stmt = insert(t).values([_timer_values(f, e) for f, e in breaches[i:i + 500]])
+        await conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.ticket_id, t.c.family, t.c.round],
+                                                      where=t.c.outcome == "late",
+                                                      set_={"event_ids": t.c.event_ids + stmt.excluded.event_ids}))
+
+
 async def record_timer(conn: AsyncConnection, family: str, event: Envelope) -> None:
     """The outcome of a completion or response timer, for the scorecards: met, or late (a retraction makes a
     breach met again; a close keeps it late with its stop time)."""
-    p, t = event.payload, kpi.timers
-    late = event.type in ("SlaBreached", "SlaBreachClosed")
-    values = {"ticket_id": p.ticket_id, "family": family, "round": p.round, "rule_id": p.rule_id,
-              "department": p.department, "person": p.person, "deadline": p.deadline,
-              "outcome": "late" if late else "met", "actual": getattr(p, "actual", None),
-              "event_ids": [str(event.event_id)]}
-    stmt = insert(t).values(**values)
+    t = kpi.timers
+    stmt = insert(t).values(**_timer_values(family, event))
     if event.type == "SlaBreached":  # a retraction seen first (redelivery, replay order) stays met
         keep = t.c.outcome == "late"
         stmt = stmt.on_conflict_do_update(index_elements=[t.c.ticket_id, t.c.family, t.c.round], where=keep,

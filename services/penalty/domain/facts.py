@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from shared.events.classification import classification_change
+
 
 @dataclass(frozen=True)
 class Escalation:
@@ -48,11 +50,9 @@ def fold(events: list[tuple[str, str, datetime, dict[str, Any]]]) -> TicketFacts
 
 
 def apply(f: TicketFacts, name: str, event_id: str, at: datetime, p: dict[str, Any]) -> TicketFacts:
-    if name == "TicketCreated":
-        return replace(f, **{k: p.get(k) for k in _CLASSIFIED})
-    if name == "TicketReclassified":
-        after = {k: v for k, v in (p.get("after") or {}).items() if k in _CLASSIFIED and v is not None}
-        return replace(f, **after)
+    if name in ("TicketCreated", "TicketReclassified"):
+        change = classification_change(name, p)
+        return replace(f, **{k: v for k, v in change.items() if k in _CLASSIFIED})
     if name in ("TicketDispatched", "TicketRedispatched", "TicketReopened"):
         return replace(f, department=p.get("department") or f.department, person=p.get("technician"),
                        dispatched_by=p.get("actor") if name != "TicketReopened" else f.dispatched_by)

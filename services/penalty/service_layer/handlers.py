@@ -23,6 +23,8 @@ import shared.events.catalog  # noqa: F401  (registers every event type, gongdan
 from shared.events import Envelope
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
+from shared.policy.penalties import TieredAmount
+from shared.messaging.consumer import batched
 from shared.messaging.unit_of_work import UnitOfWork
 
 SLA_APPLIED = ("SlaBreached", "SlaBreachClosed", "SlaBreachRetracted")
@@ -180,7 +182,40 @@ async def _reclassified(uow: UnitOfWork, cfg: PenaltyConfig, event: Envelope) ->
                                        (e["cause"].split(":", 1)[1], str(event.event_id)))
 
 
+@batched
+async def on_sla_events(uow: UnitOfWork, events: list[Envelope]) -> None:
+    """A run of consecutive SLA events of one type (the consumer groups them). A run of SlaBreached of distinct
+    timers whose clauses have no tier is applied in a few statements (bench/penalty.py): each breach depends only on
+    its ticket's history and the closed months, which the run does not change. Anything else: one by one."""
+    cfg: PenaltyConfig = uow.config
+    if cfg is None or len(events) < 2 or events[0].type != "SlaBreached" or not await _breaches_at_once(uow, cfg, events):
+        for event in events:
+            await on_sla_event(uow, event)
+
+
+async def _breaches_at_once(uow: UnitOfWork, cfg: PenaltyConfig, events: list[Envelope]) -> bool:
+    timers = [(_family(cfg, e.payload.rule_id), e) for e in events]
+    keys = {(f, e.payload.ticket_id, e.payload.round) for f, e in timers}
+    clauses = {c for e in events for c in cfg.penalties.on_breach(e.payload.rule_id)}
+    if len(keys) < len(events) or any(isinstance(c.amount, TieredAmount) for c in clauses):
+        return False  # the same timer twice, or a tier counted in order: one by one
+    await journal.record_events(uow.conn, events)
+    await journal.record_breaches(uow.conn, timers)
+    histories = await repo.ticket_histories(uow.conn, list({e.ticket_id for e in events}))
+    items = []
+    for event in events:
+        if not cfg.penalties.on_breach(event.payload.rule_id):
+            continue
+        history = histories[event.ticket_id]
+        b = _breach(event)
+        timeline = tuple((name, at) for name, _, at, _ in history)
+        proposals = pa.assess_breach(cfg.penalties, b, fold(history), timeline, {}, cfg.tz)
+        items.append((proposals, event.ticket_id, ledger.evidence_of(history) | {b.event_id: _breach_evidence(event)}))
+    await ledger.write_many(uow, items, cfg.tz)
+    return True
+
+
 EVENT_HANDLERS: dict[str, Any] = {
     **{name: on_ticket_event for name in REGISTRY.names_on(TOPICS.tickets)},
-    **{name: on_sla_event for name in REGISTRY.names_on(TOPICS.sla)},
+    **{name: on_sla_events for name in REGISTRY.names_on(TOPICS.sla)},
 }

@@ -30,6 +30,7 @@ from services.penalty.service_layer.config import PenaltyConfig
 from services.penalty.service_layer.handlers import EVENT_HANDLERS
 from shared.clock import SystemClock
 from shared.events import decode
+from shared.messaging.consumer import call_handler
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.database import admin_url, create_engine, ensure_database, migrate, service_url
 
@@ -110,11 +111,10 @@ async def _apply(target: AsyncEngine, cfg: PenaltyConfig, rows: list[dict[str, A
             kind, body = row["kind"], row["body"]
             if kind == "event":
                 env = decode(json.dumps(body).encode())
-                handler = EVENT_HANDLERS.get(env.type)
-                if handler is None:
+                if env.type not in EVENT_HANDLERS:
                     counts["skipped"] += 1
                     continue
-                await handler(uow, env)
+                await call_handler(EVENT_HANDLERS, uow, [env])  # one by one, in the journal's order
                 counts["events"] += 1
             elif kind == "entry-insert":
                 if await repo.insert_entry(uow.conn, journal.from_json(body)):

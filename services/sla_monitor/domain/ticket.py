@@ -8,6 +8,7 @@ from typing import Any
 
 from services.sla_monitor.domain.rules import TicketAttrs
 from services.sla_monitor.domain.work_items import opened_attrs
+from shared.events.classification import classification_change
 from shared.events.vocabulary import SameDay
 
 _ATTRS = ("kind", "segment", "product", "area", "channel", "priority")
@@ -42,17 +43,13 @@ class TicketContext:
         )
 
 
-def _classification(data: dict[str, Any]) -> dict[str, Any]:
-    """Matchable attributes out of a TicketCreated or Classification payload (area_type is the area)."""
-    out = {name: data[name] for name in _ATTRS if data.get(name) is not None}
-    if data.get("area_type") is not None:
-        out["area"] = data["area_type"]
-    if data.get("flags"):
-        out["flags"] = list(data["flags"])
-    if data.get("same_day") is not None:  # CT-2.4: the same-day flags the CT rules match on
-        out["flags"] = [SameDay(data["same_day"]).flag]
-    if data.get("linked_incident") is not None:
-        out["linked_incident"] = bool(data["linked_incident"])
+def _matchable(change: dict[str, Any]) -> dict[str, Any]:
+    """Attributes rules match on, out of a classification change (area_type is the area)."""
+    out = {name: change[name] for name in _ATTRS if change.get(name) is not None}
+    if change.get("area_type") is not None:
+        out["area"] = change["area_type"]
+    if change.get("same_day") is not None:  # CT-2.4: the same-day flags the CT rules match on
+        out["flags"] = [SameDay(change["same_day"]).flag]
     return out
 
 
@@ -60,10 +57,8 @@ def fold(ctx: TicketContext, event_type: str, payload: dict[str, Any], at: datet
     """Apply one lifecycle event (payload as JSON-able dict) at field time `at`."""
     attrs, marks = dict(ctx.attrs), dict(ctx.marks)
     dept, person, round_ = ctx.department, ctx.person, ctx.round
-    if event_type == "TicketCreated":
-        attrs.update(_classification(payload))
-    elif event_type == "TicketReclassified":
-        attrs.update(_classification(payload.get("after") or {}))
+    if change := classification_change(event_type, payload):
+        attrs.update(_matchable(change))
     elif event_type == "TicketLinkedToIncident":
         attrs["linked_incident"] = True
     elif (opened := opened_attrs(event_type, payload)) is not None:  # a fault, mail or forum post (issue 8)
