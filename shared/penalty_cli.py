@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from shared.replay_cli import replay_app  # the `gongdan replay` sub-app: one command per service
+
 penalty_app = typer.Typer(help="Penalty ledger tools (what-if of a draft policy).", no_args_is_help=True)
 
 DbOpt = Annotated[str | None, typer.Option("--database-url", envvar="DATABASE_URL",

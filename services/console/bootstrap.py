@@ -11,6 +11,7 @@ from services.console.entrypoints.auth_pages import router as auth_router
 from services.console.entrypoints.board_pages import router as board_router
 from services.console.entrypoints.compensation_pages import router as compensation_router
 from services.console.entrypoints.penalty_pages import router as penalty_router
+from services.console.entrypoints.report_pages import router as report_router
 from services.console.service_layer.config import load_config
 from shared.service import ServiceRuntime, ServiceSpec
 
@@ -30,7 +31,7 @@ SPEC = ServiceSpec(
     metadata=metadata,
     tables=platform,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[auth_router, board_router, penalty_router, compensation_router],
+    routers=[auth_router, board_router, penalty_router, compensation_router, report_router],
     configure=load_config,
     workers={"http-clients": close_clients_on_stop},
 )

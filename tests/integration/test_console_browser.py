@@ -8,14 +8,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shared.http.auth import Role
 from tests.integration.test_compensation_claims import ct, next_local, settled, work_and_resolve
+from tests.integration.test_penalty_ledger import publish_sla
+from tests.integration.test_penalty_scorecards import applied_timers, breached, cs_policy, met
 from tests.support.browser import ARTIFACTS, OutsideRequests, ensure_chromium, serving
 from tests.support.lifecycle import new_ticket, ok
 from tests.support.stack import Stack, eventually
@@ -160,6 +164,68 @@ async def test_finance_cut_a_batch_download_its_csv_and_mark_a_line_paid(
         await expect(page.locator("#lines tr", has_text=claim["number"])).to_contain_text("paid")
         await finance.shot("compensation-batch")
         assert finance.outside.seen == []
+    finally:
+        await context.close()
+
+
+async def test_finance_reports_show_a_tickets_figures_and_a_csv_adds_up_and_scorecards_chart_locally(
+        stack: Stack, chromium: Any, console: str, tmp_path: Path) -> None:
+    from playwright.async_api import expect
+
+    next_local(stack, 10)
+    ticket = await new_ticket(stack, ct("fault"))
+    stack.clock.advance(timedelta(days=1, hours=15))
+    await work_and_resolve(stack, ticket["ticket_id"])
+    claim = await settled(stack, ticket["ticket_id"], "due")
+    district = claim["evidence"]["eligibility"].get("district") or "unknown"
+    context, finance = await signed_in(chromium, console, stack.keys[Role.FINANCE])
+    page = finance.page
+    try:
+        await page.get_by_role("link", name="报表").click()  # same-day figures of the last 7 days, per district
+        start, end = await page.locator("#from").input_value(), await page.locator("#to").input_value()
+        figures = (await stack.clients["compensation"].get("/reports/same-day", params={"from": start, "to": end},
+                                                           headers=stack.auth(Role.FINANCE))).json()["rows"]
+        late = sum(r["late"] for r in figures if r["district"] == district)
+        assert late >= 1  # this test's late repair among them
+        await expect(page.locator(f"#by-district [data-district='{district}'] [data-late]")).to_have_text(str(late))
+        await finance.shot("reports-same-day")
+
+        await page.get_by_role("link", name="赔付审计清单").click()
+        await expect(page.locator("#rows")).to_contain_text(claim["number"])
+        shown = (await page.locator("[data-total=CNY]").inner_text()).strip()
+        async with page.expect_download() as info:
+            await page.locator("[data-export=csv]").click()
+        rows = list(csv.DictReader(io.StringIO((await (await info.value).path()).read_text(encoding="utf-8"))))
+        assert claim["number"] in {r["number"] for r in rows}
+        due = sum(int(r["amount"]) for r in rows if r["status"] == "due" and r["currency"] == "CNY")
+        assert shown == f"¥{due // 100:,}.{due % 100:02d}" and due >= claim["amount"]
+
+        dept = f"card-{uuid.uuid4().hex[:6]}"  # two months of on-time figures: the trend chart draws them
+        d1, d2 = datetime(2033, 1, 10, 2, tzinfo=UTC), datetime(2033, 2, 10, 2, tzinfo=UTC)
+        t = [uuid.uuid4() for _ in range(3)]
+        with cs_policy(stack, tmp_path):
+            await publish_sla(stack, met(t[0], "CS-complete-24h", d1, dept), met(t[1], "CS-complete-24h", d2, dept),
+                              breached(t[2], "CS-complete-24h", d2, dept, "p1"))
+            await eventually(lambda: applied_timers(stack, t, 3), timeout=30)
+            msgs = []
+            page.on("console", lambda m: msgs.append(m.text))
+            await page.goto(f"/scorecards?month=2033-02&department={dept}&months=3")
+            await page.wait_for_timeout(1500)
+            await page.hover("#trend-chart .scatterlayer .point")
+            await page.wait_for_timeout(500)
+            print("CONSOLE MESSAGES", msgs)
+            await expect(page.locator("#trend-chart")).to_have_attribute("data-drawn", "1", timeout=20_000)
+            await expect(page.locator("#scorecard-2033-02 [data-kpi=CS-on-time]")).to_contain_text("50.00%")
+            await expect(page.locator("#scorecard-2033-01 [data-kpi=CS-on-time]")).to_contain_text("100.00%")
+            await finance.shot("scorecards")
+        assert finance.outside.seen == []  # plotly.js came from the console itself
+    finally:
+        await context.close()
+    context, agent = await signed_in(chromium, console, stack.keys[Role.AGENT])
+    try:  # agents have no reports: no link, and 403 from the URL
+        assert await agent.page.get_by_role("link", name="报表").count() == 0
+        response = await agent.page.goto("/reports")
+        assert response is not None and response.status == 403
     finally:
         await context.close()
 

@@ -182,7 +182,7 @@ async def test_call_centre_and_ticket_kpis_from_real_acts(stack: Stack, tmp_path
 
         figs = await eventually(seen, timeout=30)
         assert [x["ticket_id"] for x in figs["CS-ftf-two-way"]["tickets"] if x["ok"]] == [a]
-        [repeat] = [x for x in figs["CS-ftf-two-way"]["tickets"] if not x["ok"]][0]["repeats"]
+        [repeat] = next(x for x in figs["CS-ftf-two-way"]["tickets"] if not x["ok"])["repeats"]
         assert repeat["type"] == "TicketReopened"
         churn = figs["CS-vip-churn"]
         assert (churn["numerator"], churn["denominator"], churn["rate_percent"], churn["points"]) == (
@@ -193,6 +193,34 @@ async def test_call_centre_and_ticket_kpis_from_real_acts(stack: Stack, tmp_path
         assert {(a, True), (b, False)} <= by["CS-satisfaction"]
         assert {(a, True), (b, True)} <= by["CS-effective-callback"]  # reached, every question asked
         assert {(a, False), (a, True), (b, True)} <= by["CS-dispatch-accuracy"]  # the first dispatch was wrong
+
+
+async def test_a_burst_of_breaches_is_assessed_as_one_by_one(stack: Stack, tmp_path: Path) -> None:
+    """Consecutive SlaBreached go through the consumer as a run, applied in a few statements: same entries."""
+    d = datetime(2032, 9, 3, 2, 0, tzinfo=UTC)
+    ids = [uuid.uuid4() for _ in range(30)]
+    burst = []
+    for i, tid in enumerate(ids):
+        minutes = 30 + 37 * i
+        burst.append(sla(SlaBreached(**timer(tid, "TT-repair-22h", d, "burst-dept", f"tech-{i % 3}"),
+                                     actual=d + timedelta(minutes=minutes), still_open_at=None,
+                                     overdue_minutes=minutes, overdue_hours=-(-minutes // 60), overdue_days=1),
+                         tid, d, 1))
+    with cs_policy(stack, tmp_path):
+        await publish_sla(stack, *burst)
+        await eventually(lambda: applied_timers(stack, ids, 30), timeout=30)
+
+        async def all_entries() -> list[dict] | None:
+            r = await stack.clients["penalty"].get("/penalties", params={"month": "2032-09", "limit": 1000},
+                                                   headers=stack.auth(Role.OPS))
+            items = [e for e in r.json()["items"] if e["ticket_id"] in {str(x) for x in ids}]
+            return items if len(items) == 60 else None
+
+        found = await eventually(all_entries, timeout=30)
+    by = {(e["ticket_id"], e["clause"]): e["amount_fen"] for e in found}
+    for i, tid in enumerate(ids):
+        assert by[(str(tid), "TT-9.12")] == -(-(30 + 37 * i) // 60) * 800
+        assert by[(str(tid), "TT-9.3")] == 3000
 
 
 async def test_replay_rebuilds_the_live_ledger_to_the_fen_and_what_if_leaves_it_untouched(

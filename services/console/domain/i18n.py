@@ -60,6 +60,25 @@ _T: dict[str, tuple[str, str]] = {  # key: (中文, English)
     "back": ("返回", "Back"), "language": ("English", "中文"),
     "not_visible": ("您的角色看不到这一部分。", "Your role does not see this part."),
     "payment_overdue": ("付款逾期风险", "Payments at risk or missed"),
+    # reports and scorecards
+    "reports": ("报表", "Reports"), "scorecards": ("部门考核评分", "Department scorecards"),
+    "report_same-day": ("当日装维及时率（按区域）", "Same-day install/repair by district"),
+    "report_compensation-list": ("赔付审计清单", "Compensation audit list"),
+    "report_paid": ("月度已付赔付", "Compensation paid per month"),
+    "report_penalty-list": ("月度考核清单（部门、个人）", "Monthly penalty list (department, person)"),
+    "from": ("起", "From"), "to": ("止", "To"), "day": ("日期", "Day"), "district": ("区域", "District"),
+    "on_time": ("及时", "On time"), "late": ("超时", "Late"), "late_exempt": ("超时免责", "Late, exempt"),
+    "still_open": ("未完成", "Open"), "rate": ("及时率", "Rate"), "by_district": ("按区域汇总", "By district"),
+    "by_day": ("按日明细", "By day"), "account": ("账号", "Account"), "completion": ("完成时间", "Completed"),
+    "exemption": ("免责", "Exemption"), "paid_at": ("付款时间", "Paid at"), "batch": ("批次", "Batch"),
+    "payable_total": ("应赔合计", "Payable total"), "paid_total": ("已付合计", "Paid total"),
+    "by_person": ("按责任人合计", "Totals by person"), "published_list": ("发布清单", "Published list"),
+    "figure": ("指标", "Figure"), "numerator": ("分子", "Numerator"), "denominator": ("分母", "Denominator"),
+    "target": ("目标", "Target"), "points": ("得分", "Points"), "trend": ("趋势", "Trend"),
+    "months": ("月数", "Months"), "frozen": ("已冻结", "Frozen"), "not_measured": ("未统计指标", "Not measured"),
+    "choose_department": ("选择一个部门查看其趋势图。", "Choose a department to see its trend chart."),
+    "platform": ("客服平台", "Customer service platform"), "all_departments": ("全部部门", "All departments"),
+    "trend_caption": ("及时率、满意度、有效回访率（%）", "On-time rate, satisfaction, callback rate (%)"),
 }
 
 

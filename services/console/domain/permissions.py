@@ -22,6 +22,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "payouts.mark": frozenset({R.FINANCE}),
     "dead_letters.read": frozenset({R.OPS}),
     "dead_letters.replay": frozenset({R.OPS}),
+    "reports.read": frozenset({R.FINANCE, R.OPS}),                       # compensation reports, penalty list
+    "scorecards.read": PENALTY_READERS,                                  # penalty GET /scorecards
 }
 
 #: NJ-4.3.6: each appeal step is recorded by its own role (penalty's STEP_ROLES)
@@ -30,7 +32,7 @@ APPEAL_STEP_ROLES = {"comprehensive-review": R.COMPREHENSIVE, "customer-service-
 
 #: the screens in the navigation, each with the capability that opens it
 SCREENS = (("board", "tickets.read"), ("penalties", "penalties.read"), ("compensation", "claims.read"),
-           ("dead_letters", "dead_letters.read"))
+           ("reports", "reports.read"), ("scorecards", "scorecards.read"), ("dead_letters", "dead_letters.read"))
 
 
 def can(role: Role | str, capability: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,11 +37,10 @@ async def record_event(conn: AsyncConnection, event: Envelope) -> None:
 
 async def record_events(conn: AsyncConnection, events: list[Envelope]) -> None:
     """record_event for a run of events in one statement (the consumer deduplicated them already)."""
-    for i in range(0, len(events), 1000):
-        await conn.execute(insert(J).values([{"kind": "event", "event_id": e.event_id, "type": e.type,
-                                              "body": json.loads(encode(e)), "applied_at": func.now()}
-                                             for e in events[i:i + 1000]])
-                           .on_conflict_do_nothing(index_elements=[J.c.event_id]))
+    now = datetime.now(UTC)
+    await conn.execute(insert(J).on_conflict_do_nothing(index_elements=[J.c.event_id]),
+                       [{"kind": "event", "event_id": e.event_id, "type": e.type, "body": json.loads(encode(e)),
+                         "applied_at": now} for e in events])
 
 
 async def record_act(conn: AsyncConnection, kind: str, body: dict[str, Any]) -> None:
@@ -101,11 +100,11 @@ async def record_breaches(conn: AsyncConnection, breaches: list[tuple[str, Envel
     """record_timer for a run of SlaBreached of distinct timers (family, ticket, round), in one statement each
     500: a retraction already seen keeps its timer met."""
     t = kpi.timers
-    for i in range(0, len(breaches), 500):
-        stmt = insert(t).values([_timer_values(f, e) for f, e in breaches[i:i + 500]])
-        await conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.ticket_id, t.c.family, t.c.round],
-                                                      where=t.c.outcome == "late",
-                                                      set_={"event_ids": t.c.event_ids + stmt.excluded.event_ids}))
+    stmt = insert(t)
+    stmt = stmt.on_conflict_do_update(index_elements=[t.c.ticket_id, t.c.family, t.c.round],
+                                      where=t.c.outcome == "late",
+                                      set_={"event_ids": t.c.event_ids + stmt.excluded.event_ids})
+    await conn.execute(stmt, [_timer_values(f, e) for f, e in breaches])
 
 
 async def record_timer(conn: AsyncConnection, family: str, event: Envelope) -> None:

@@ -58,12 +58,10 @@ async def insert_entry(conn: AsyncConnection, row: dict[str, Any]) -> bool:
 
 async def insert_entries(conn: AsyncConnection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     """Many entries in one statement, each unless its key exists; the ids written."""
-    written: set[uuid.UUID] = set()
-    for i in range(0, len(rows), 500):  # a statement takes at most 32,767 parameters
-        stmt = (insert(E).values(rows[i:i + 500]).on_conflict_do_nothing(index_elements=[E.c.entry_key])
-                .returning(E.c.id))
-        written |= {r.id for r in await conn.execute(stmt)}
-    return written
+    if not rows:
+        return set()
+    stmt = insert(E).on_conflict_do_nothing(index_elements=[E.c.entry_key]).returning(E.c.id)
+    return {r.id for r in await conn.execute(stmt, rows)}  # executemany: batched as "insertmanyvalues"
 
 
 async def ticket_histories(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple]]:

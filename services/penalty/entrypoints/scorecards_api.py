@@ -33,7 +33,7 @@ MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
 async def get_scorecards(rt: RuntimeDep, _: Reader,
                          month: Annotated[str, Query(pattern=MONTH, description="YYYY-MM, the local month")],
                          department: Line(limits.DEPARTMENT) | None = None,
-                         format: Literal["json", "csv"] = "json") -> Any:  # noqa: A002 - the query name
+                         format: Literal["json", "csv"] = "json") -> Any:
     async with rt.new_uow() as uow:
         body = await sc.scorecards(uow.conn, rt.config, month, department)
     if format == "csv":

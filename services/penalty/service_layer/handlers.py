@@ -6,12 +6,16 @@ breached timer finally stops, `SlaBreachClosed` carries the final lateness and o
 units not yet assessed (same clause, payer and month as the breach). A breach whose stop itself came late carries
 `actual` and is final at once. `SlaBreachRetracted` reverses every entry resting on the breach with a `reversal`
 entry; so does a reclassification after which no rule of the breached timer's family applies to the ticket.
+
+Every applied event also goes to penalty's journal (replay, what-if) and every timer outcome (SlaMet too) to the
+scorecards' table. A run of consecutive SlaBreached is applied in a few statements (`on_sla_events`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import shared.events.catalog  # noqa: F401  (registers every event type, gongdan.sla included)
 from services.penalty.adapters import journal
 from services.penalty.adapters import repository as repo
 from services.penalty.adapters.tables import observed
@@ -19,13 +23,12 @@ from services.penalty.domain import assess as pa
 from services.penalty.domain.facts import fold
 from services.penalty.service_layer import ledger
 from services.penalty.service_layer.config import PenaltyConfig
-import shared.events.catalog  # noqa: F401  (registers every event type, gongdan.sla included)
 from shared.events import Envelope
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
-from shared.policy.penalties import TieredAmount
 from shared.messaging.consumer import batched
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.policy.penalties import TieredAmount
 
 SLA_APPLIED = ("SlaBreached", "SlaBreachClosed", "SlaBreachRetracted")
 
@@ -196,8 +199,9 @@ async def on_sla_events(uow: UnitOfWork, events: list[Envelope]) -> None:
 async def _breaches_at_once(uow: UnitOfWork, cfg: PenaltyConfig, events: list[Envelope]) -> bool:
     timers = [(_family(cfg, e.payload.rule_id), e) for e in events]
     keys = {(f, e.payload.ticket_id, e.payload.round) for f, e in timers}
-    clauses = {c for e in events for c in cfg.penalties.on_breach(e.payload.rule_id)}
-    if len(keys) < len(events) or any(isinstance(c.amount, TieredAmount) for c in clauses):
+    rules = {e.payload.rule_id for e in events}
+    tiered = any(isinstance(c.amount, TieredAmount) for r in rules for c in cfg.penalties.on_breach(r))
+    if len(keys) < len(events) or tiered:
         return False  # the same timer twice, or a tier counted in order: one by one
     await journal.record_events(uow.conn, events)
     await journal.record_breaches(uow.conn, timers)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.penalty.adapters import journal
 from services.penalty.adapters import repository as repo
-from services.penalty.adapters.tables import directory, ledger, metadata, platform
+from services.penalty.adapters.tables import directory, ledger, platform
 from services.penalty.service_layer.config import PenaltyConfig
 from services.penalty.service_layer.handlers import EVENT_HANDLERS
 from shared.clock import SystemClock

@@ -43,8 +43,10 @@ def test_buttons_follow_the_role_like_the_apis() -> None:
 
 
 def test_screens_and_home_per_role() -> None:
-    assert permissions.screens(Role.OPS) == ["board", "penalties", "compensation", "dead_letters"]
-    assert permissions.screens(Role.FINANCE) == ["penalties", "compensation"]
+    assert permissions.screens(Role.OPS) == ["board", "penalties", "compensation", "reports", "scorecards",
+                                             "dead_letters"]
+    assert permissions.screens(Role.FINANCE) == ["penalties", "compensation", "reports", "scorecards"]
+    assert permissions.screens(Role.AGENT) == ["board", "compensation"]
     assert permissions.home(Role.FINANCE) == "penalties"
     assert permissions.home(Role.IVR) is None
 
