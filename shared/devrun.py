@@ -15,12 +15,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
 
-from services.catalog import SERVICE_NAMES
 from shared.devstack import (
     TANSU_AUTO_PARTITIONS,
     EmbeddedBroker,
@@ -108,7 +107,7 @@ class ServiceUnit(Unit):
         _rotate(self.log_path)
         with open(self.log_path, "ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "shared.cli", "serve", self.name, "--port", str(self.port)], env=self.env,
+                [sys.executable, "-m", "services.cli", "serve", self.name, "--port", str(self.port)], env=self.env,
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 process_group=0,  # Ctrl-C and a closing terminal reach only us; we stop them in order
                 preexec_fn=die_with_parent(),  # and if we are killed outright, they stop too
@@ -219,10 +218,11 @@ class Slot:
 
 
 class DevStack:
-    def __init__(self, settings: Settings, *, port_base: int, broker_port: int, data_dir: Path) -> None:
+    def __init__(self, settings: Settings, services: Sequence[str], *, port_base: int, broker_port: int,
+                 data_dir: Path) -> None:
         self.settings, self.data_dir = settings, data_dir
         self.logs = data_dir / "logs"
-        self.ports = {name: port_base + i for i, name in enumerate(SERVICE_NAMES)}  # console on port_base itself
+        self.ports = {name: port_base + i for i, name in enumerate(services)}  # the first (console) on port_base
         self.postgres = None if settings.database_url else EmbeddedPostgres(data_dir / "pg")
         self.broker = None if "kafka_bootstrap_servers" in settings.model_fields_set else EmbeddedBroker(
             broker_port, log_file=self.logs / "broker.log", tied_to_parent=True)
@@ -392,8 +392,10 @@ class DevStack:
         return "\n".join(lines)
 
 
-def run_dev_stack(settings: Settings, *, port_base: int, broker_port: int, data_dir: Path,
+def run_dev_stack(settings: Settings, services: Sequence[str], *, port_base: int, broker_port: int, data_dir: Path,
                   setup_logging: Callable[[], None] | None = None) -> int:
+    """Run `services` (names `python -m services.cli serve` knows) on port_base, port_base+1 … with an embedded
+    PostgreSQL and broker, supervised, until a signal stops it all."""
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = StackLock(data_dir)
     if not lock.acquire():
@@ -401,7 +403,7 @@ def run_dev_stack(settings: Settings, *, port_base: int, broker_port: int, data_
               "nothing was started or changed. Stop that one first (Ctrl-C in its terminal).", file=sys.stderr,
               flush=True)
         return 1
-    stack = DevStack(settings, port_base=port_base, broker_port=broker_port, data_dir=data_dir)
+    stack = DevStack(settings, services, port_base=port_base, broker_port=broker_port, data_dir=data_dir)
     try:
         if taken := stack.taken_ports():
             print(f"gongdan dev: already in use: port {taken}. Is another dev stack running? Nothing was started; "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from shared.policy.durations import format_duration
 from shared.policy.loader import PolicyError, load_policy
 from shared.policy.schema import (
     AheadOfDeadline,
@@ -20,7 +21,6 @@ from shared.policy.schema import (
     Policy,
     TimerRule,
     WorkingDaysDeadline,
-    format_duration,
 )
 
 policy_app = typer.Typer(help="Check and explain SLA policy files (RULEBOOK §4).", no_args_is_help=True)

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from shared.policy.durations import parse_duration
+
 
 class Strict(BaseModel):
     """Immutable, unknown keys rejected (like shared.policy.schema.Strict, which imports this module)."""
@@ -30,7 +32,6 @@ class Strict(BaseModel):
 
 
 def _duration(value: Any) -> timedelta:
-    from shared.policy.schema import parse_duration  # schema imports this module: resolved late
 
     return parse_duration(value)
 

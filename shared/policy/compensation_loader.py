@@ -10,28 +10,28 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from shared.policy.compensation import CompensationHead, CompensationPolicy, CtScheme, Scheme
+from shared.policy.merging import Entry, PolicyError, blamed, deep_merge, from_validation
 
 _SCHEME: TypeAdapter[Any] = TypeAdapter(Scheme)
 
 
 @dataclass
 class CompensationMerge:
-    """Accumulated schemes (loader._Entry each, remembering which file set which keys)."""
+    """Accumulated schemes (loader.Entry each, remembering which file set which keys)."""
 
     schemes: dict[str, Any] = field(default_factory=dict)
 
 
 def merge_compensation(path: Path, raw: dict[str, Any], into: CompensationMerge) -> None:
     """Merge one file's `compensation:` mapping into `into`; PolicyError names the file and key."""
-    from shared.policy.loader import PolicyError, _deep_merge, _Entry, _from_validation
 
     try:
         head = CompensationHead.model_validate(raw)
     except ValidationError as exc:
-        raise _from_validation(exc, path, "compensation", raw) from None
+        raise from_validation(exc, path, "compensation", raw) from None
     for sid, fragment in head.schemes.items():
-        entry = into.schemes.setdefault(sid, _Entry({}))
-        entry.data = _deep_merge(entry.data, fragment)
+        entry = into.schemes.setdefault(sid, Entry({}))
+        entry.data = deep_merge(entry.data, fragment)
         entry.origins.append((path, f"compensation.schemes.{sid}", fragment))
     for i, sid in enumerate(head.disable):
         if into.schemes.pop(sid, None) is None:
@@ -40,14 +40,13 @@ def merge_compensation(path: Path, raw: dict[str, Any], into: CompensationMerge)
 
 def validate_compensation(merged: CompensationMerge, timers: dict[str, Any]) -> CompensationPolicy:
     """Validate every merged scheme; a CT promise's timer must be a cutoff rule of the effective policy."""
-    from shared.policy.loader import PolicyError, _blamed
 
     schemes = {}
     for sid, entry in merged.schemes.items():
         try:
             scheme = _SCHEME.validate_python(entry.data)
         except ValidationError as exc:
-            raise _blamed(exc, entry) from None
+            raise blamed(exc, entry) from None
         if isinstance(scheme, CtScheme):
             for name in ("install", "repair"):
                 promise = getattr(scheme, name)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.policy.merging import Entry, PolicyError, blamed, deep_merge, event_vocabulary, from_validation
 from shared.policy.penalties import Clause, Group, PenaltiesHead, PenaltyPolicy
 
 
@@ -17,7 +18,7 @@ from shared.policy.penalties import Clause, Group, PenaltiesHead, PenaltyPolicy
 class PenaltyMerge:
     """Accumulated clauses (with the file and key each came from), groups and the refund share."""
 
-    clauses: dict[str, Any] = field(default_factory=dict)  # clause id -> loader._Entry
+    clauses: dict[str, Any] = field(default_factory=dict)  # clause id -> loader.Entry
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     group_files: dict[str, Path] = field(default_factory=dict)
     refund_percent: tuple[int, Path] | None = None
@@ -27,12 +28,11 @@ class PenaltyMerge:
 
 def merge_penalties(path: Path, raw: dict[str, Any], into: PenaltyMerge) -> None:
     """Merge one file's `penalties:` mapping into `into`; PolicyError names the file and key."""
-    from shared.policy.loader import PolicyError, _deep_merge, _Entry, _from_validation
 
     try:
         head = PenaltiesHead.model_validate(raw)
     except ValidationError as exc:
-        raise _from_validation(exc, path, "penalties", raw) from None
+        raise from_validation(exc, path, "penalties", raw) from None
     for i, fragment in enumerate(head.clauses):
         cid = fragment.get("clause")
         if not isinstance(cid, str):
@@ -40,7 +40,7 @@ def merge_penalties(path: Path, raw: dict[str, Any], into: PenaltyMerge) -> None
         if cid in into.clauses:
             raise PolicyError(path, f"penalties.clauses[{i}].clause",
                               f"duplicate clause {cid!r}; use penalties.overrides to change it")
-        into.clauses[cid] = _Entry(copy.deepcopy(fragment), [(path, f"penalties.clauses[{i}]", fragment)])
+        into.clauses[cid] = Entry(copy.deepcopy(fragment), [(path, f"penalties.clauses[{i}]", fragment)])
     for cid, fragment in head.overrides.items():
         if cid not in into.clauses:
             raise PolicyError(path, f"penalties.overrides.{cid}", "overrides a clause that no included pack defines")
@@ -48,13 +48,13 @@ def merge_penalties(path: Path, raw: dict[str, Any], into: PenaltyMerge) -> None
             raise PolicyError(path, f"penalties.overrides.{cid}.clause", "a clause id cannot be overridden")
         entry = into.clauses[cid]
         base = {**entry.data, "amount": None} if _new_amount_type(entry.data, fragment) else entry.data
-        entry.data = _deep_merge(base, fragment)
+        entry.data = deep_merge(base, fragment)
         entry.origins.append((path, f"penalties.overrides.{cid}", fragment))
     for i, cid in enumerate(head.disable):
         if into.clauses.pop(cid, None) is None:
             raise PolicyError(path, f"penalties.disable[{i}]", f"no clause {cid!r} to disable")
     for name, fragment in head.groups.items():
-        into.groups[name] = _deep_merge(into.groups.get(name, {}), fragment)
+        into.groups[name] = deep_merge(into.groups.get(name, {}), fragment)
         into.group_files[name] = path
     if head.refund_percent is not None:
         into.refund_percent = (head.refund_percent, path)
@@ -62,7 +62,7 @@ def merge_penalties(path: Path, raw: dict[str, Any], into: PenaltyMerge) -> None
         if fragment is None:
             into.kpis.pop(kid, None)
         else:
-            into.kpis[kid] = (_deep_merge(into.kpis.get(kid, ({}, path))[0], fragment), path)
+            into.kpis[kid] = (deep_merge(into.kpis.get(kid, ({}, path))[0], fragment), path)
 
 
 def _new_amount_type(base: dict[str, Any], over: dict[str, Any]) -> bool:
@@ -73,14 +73,13 @@ def _new_amount_type(base: dict[str, Any], over: dict[str, Any]) -> bool:
 
 def validate_penalties(merged: PenaltyMerge, timer_ids: set[str]) -> PenaltyPolicy:
     """Validate every merged clause; a breach trigger must name a timer rule of the effective policy."""
-    from shared.policy.loader import PolicyError, _blamed, event_vocabulary
 
     clauses = []
     for entry in merged.clauses.values():
         try:
             clause = Clause.model_validate(entry.data)
         except ValidationError as exc:
-            raise _blamed(exc, entry) from None
+            raise blamed(exc, entry) from None
         for i, rule_id in enumerate(clause.trigger.breach):
             if rule_id not in timer_ids and rule_id not in merged.disabled_timers:
                 path, prefix = entry.blame("trigger")
@@ -105,7 +104,6 @@ def validate_penalties(merged: PenaltyMerge, timer_ids: set[str]) -> PenaltyPoli
 def _validate_kpis(merged: PenaltyMerge, timer_ids: set[str], clause_ids: set[str]) -> tuple[Any, ...]:
     """Each KPI validated; its rules must be timers and its clause a clause of the effective policy."""
     from shared.policy.kpis import kpi_from
-    from shared.policy.loader import PolicyError
 
     out = []
     for kid, (data, path) in merged.kpis.items():

@@ -60,7 +60,7 @@ def free_port_block(size: int = 20) -> int:
 
 
 class DevStack:
-    """`python -m shared.cli dev` in a subprocess; its output collected by a thread (so the pipe never fills)."""
+    """`python -m services.cli dev` in a subprocess; its output collected by a thread (so the pipe never fills)."""
 
     def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
@@ -73,7 +73,7 @@ class DevStack:
         self.process: subprocess.Popen[str] | None = None
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "shared.cli", "dev", "--port-base", str(self.port_base), "--broker-port",
+        return [sys.executable, "-m", "services.cli", "dev", "--port-base", str(self.port_base), "--broker-port",
                 str(self.broker_port), "--data-dir", str(self.data_dir)]
 
     def start(self, timeout: float = 150) -> None:

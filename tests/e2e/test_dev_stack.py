@@ -52,7 +52,7 @@ def test_dev_stack_serves_a_ticket_and_stops_cleanly(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "GONGDAN_API_KEYS"}}
     process = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "dev", "--port-base", str(port_base), "--broker-port",
+        [sys.executable, "-m", "services.cli", "dev", "--port-base", str(port_base), "--broker-port",
          str(broker_port), "--data-dir", str(tmp_path / "data")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )

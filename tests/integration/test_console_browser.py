@@ -211,6 +211,7 @@ async def test_finance_reports_show_a_tickets_figures_and_a_csv_adds_up_and_scor
             page.on("console", lambda m: msgs.append(m.text))
             await page.goto(f"/scorecards?month=2033-02&department={dept}&months=3")
             await page.wait_for_timeout(1500)
+            print("CONSOLE MESSAGES", msgs)
             await page.hover("#trend-chart .scatterlayer .point")
             await page.wait_for_timeout(500)
             print("CONSOLE MESSAGES", msgs)

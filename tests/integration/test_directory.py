@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from services.catalog import SERVICE_NAMES
-from shared.directory_cli import parse_directory_file
+from services.cli.directory import parse_directory_file
 from shared.http.auth import Role
 from tests.support.lifecycle import command, new_ticket, ok
 from tests.support.stack import Stack, eventually

@@ -268,7 +268,7 @@ async def test_the_cli_replays_and_runs_a_what_if_against_the_same_server(stack:
 
     from typer.testing import CliRunner
 
-    from shared.cli import app as cli
+    from services.cli import app as cli
 
     with cs_policy(stack, tmp_path) as cfg:
         env = {"DATABASE_URL": stack.settings.database_url}

@@ -180,7 +180,7 @@ async def test_cli_lists_and_replays_through_the_api(stack: Stack) -> None:
     import uvicorn
     from typer.testing import CliRunner
 
-    from shared.cli import app as cli
+    from services.cli import app as cli
     from shared.devstack import free_port
 
     async def handler(uow: UnitOfWork, event: Envelope) -> None:

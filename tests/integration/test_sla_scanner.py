@@ -15,7 +15,6 @@ from services.catalog import load_spec
 from services.sla_monitor.adapters.tables import sla_timers
 from services.sla_monitor.service_layer.config import load_config
 from services.sla_monitor.service_layer.scanner import timer_scanner
-from tests.support.scanning import scan_until_idle
 from shared.events import decode
 from shared.events.lifecycle import ContactEstablished, Resolved, TicketDispatched
 from shared.events.vocabulary import Role
@@ -23,6 +22,7 @@ from shared.http.auth import Role as Access
 from shared.messaging.relay import OutboxRelay
 from shared.persistence.database import create_engine, service_url
 from shared.service import ServiceRuntime
+from tests.support.scanning import scan_until_idle
 from tests.support.sla import created, envelope, publish, sla_events, timers, types
 from tests.support.stack import Stack, eventually
 

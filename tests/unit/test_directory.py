@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from services.cli.directory import explain, parse_csv, parse_directory_file, parse_yaml, post_document
 from services.dispatch.domain import commands as c
 from services.dispatch.domain.directory import (
     RULE_LOOP,
@@ -29,7 +30,6 @@ from services.dispatch.domain.directory import (
     references,
 )
 from services.intake.domain.outages import ActiveIncident, affecting, affects
-from shared.directory_cli import explain, parse_csv, parse_directory_file, parse_yaml, post_document
 from shared.directory_copy import district_in_address, district_named, row_values, view
 from shared.events import decode, encode, new_envelope
 from shared.events.directory import DepartmentRecorded, PersonRecorded, entry_key
@@ -234,7 +234,7 @@ def test_the_load_command_posts_the_whole_file_as_admin() -> None:
 def test_gongdan_directory_load_dry_run_and_bad_files(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from shared.cli import app
+    from services.cli import app
 
     runner = CliRunner()
     shown = runner.invoke(app, ["directory", "load", str(ROOT / "deploy/directory.example.csv"), "--dry-run"])

@@ -21,7 +21,7 @@ from services.dispatch.domain.directory import (
     PersonIn,
 )
 from services.dispatch.service_layer import directory
-from shared.directory_copy import DEPARTMENT_ID, DISTRICT_ID, PERSON_ID, KINDS
+from shared.directory_copy import DEPARTMENT_ID, DISTRICT_ID, KINDS, PERSON_ID
 from shared.events.directory import EntryKind
 from shared.http.auth import Principal, Role, require
 from shared.http.edge import error_responses

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -58,15 +59,17 @@ class Store:
             await conn.close()
 
 
+#: penalty's own migrations (the service's wiring imports this module, so it is not asked for them)
+MIGRATIONS = Path(__file__).parents[1] / "migrations"
+
+
 async def new_store(server_url: str, label: str, name: str | None = None) -> Store:
     """Create and migrate `gongdan_penalty_<label>_<stamp>` (or `name`); refuse one that already has entries."""
-    from services.penalty.bootstrap import SPEC
-
     suffix = name or f"penalty_{label}_{datetime.now().strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
     url = service_url(server_url, suffix)
     await ensure_database(server_url, url)
     engine = create_engine(url)
-    await migrate(engine, SPEC.migrations_dir)
+    await migrate(engine, MIGRATIONS)
     async with engine.connect() as conn:
         if (await conn.execute(select(func.count()).select_from(E))).scalar_one():
             await engine.dispose()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from shared.cli import app
+from services.cli import app
 from shared.policy import PolicyError, load_policy
 
 

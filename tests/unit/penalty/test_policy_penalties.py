@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from services.cli import app as cli
 from services.penalty.domain import assess as pa
 from services.penalty.domain.facts import TicketFacts
-from shared.cli import app as cli
 from shared.policy import SHIPPED_PACKS, load_pack, load_policy
 from shared.policy.penalties import FixedAmount, PerUnitAmount
 from tests.unit.penalty.test_amounts import breach

@@ -9,11 +9,11 @@ from typing import Annotated, Literal
 
 import typer
 
-from shared.dead_letter_cli import dead_letter_app
-from shared.directory_cli import directory_app
-from shared.penalty_cli import penalty_app  # also adds `penalty` to the replay sub-app
+from services.cli.dead_letters import dead_letter_app
+from services.cli.directory import directory_app
+from services.cli.penalty import penalty_app  # also adds `penalty` to the replay sub-app
+from services.cli.replay import replay_app
 from shared.policy.cli import policy_app
-from shared.replay_cli import replay_app
 from shared.settings import Settings
 
 app = typer.Typer(help="Gongdan work-order platform", no_args_is_help=True, add_completion=False,
@@ -77,16 +77,14 @@ def dev(
 ) -> None:
     """Start everything embedded: PostgreSQL, the Tansu broker, topics, and the five services; restart any of them
     that dies. Ctrl-C, SIGTERM or SIGHUP stops all. Logs go to DATA_DIR/logs/."""
+    from services.catalog import SERVICE_NAMES
     from shared.devrun import run_dev_stack
 
     if log_format:
         os.environ["GONGDAN_LOG_FORMAT"] = log_format  # the services inherit it
     os.environ.setdefault("GONGDAN_DATA_DIR", str(data_dir))
     raise typer.Exit(run_dev_stack(
-        Settings(), port_base=port_base, broker_port=broker_port, data_dir=data_dir,
+        Settings(), SERVICE_NAMES, port_base=port_base, broker_port=broker_port, data_dir=data_dir,
         # once the stack's lock is ours; the terminal gets only the supervisor's own lines
         setup_logging=lambda: _logging(log_format, file=data_dir / "logs" / "dev.log")))
 
-
-if __name__ == "__main__":
-    app()

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from shared.replay_cli import replay_app  # the `gongdan replay` sub-app: one command per service
+from services.cli.replay import replay_app  # the `gongdan replay` sub-app: one command per service
 
 penalty_app = typer.Typer(help="Penalty ledger tools (what-if of a draft policy).", no_args_is_help=True)
 
