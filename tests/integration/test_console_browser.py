@@ -199,6 +199,10 @@ async def test_finance_reports_show_a_tickets_figures_and_a_csv_adds_up_and_scor
         assert claim["number"] in {r["number"] for r in rows}
         due = sum(int(r["amount"]) for r in rows if r["status"] == "due" and r["currency"] == "CNY")
         assert shown == f"¥{due // 100:,}.{due % 100:02d}" and due >= claim["amount"]
+        for tab, part in (("月度已付赔付", "#rows"), ("月度考核清单（部门、个人）", "#by-person")):
+            await page.get_by_role("link", name=tab).click()
+            await expect(page.locator(part)).to_be_visible()
+        await finance.shot("reports-penalty-list")
 
         dept = f"card-{uuid.uuid4().hex[:6]}"  # two months of on-time figures: the trend chart draws them
         d1, d2 = datetime(2033, 1, 10, 2, tzinfo=UTC), datetime(2033, 2, 10, 2, tzinfo=UTC)
@@ -207,14 +211,7 @@ async def test_finance_reports_show_a_tickets_figures_and_a_csv_adds_up_and_scor
             await publish_sla(stack, met(t[0], "CS-complete-24h", d1, dept), met(t[1], "CS-complete-24h", d2, dept),
                               breached(t[2], "CS-complete-24h", d2, dept, "p1"))
             await eventually(lambda: applied_timers(stack, t, 3), timeout=30)
-            msgs = []
-            page.on("console", lambda m: msgs.append(m.text))
             await page.goto(f"/scorecards?month=2033-02&department={dept}&months=3")
-            await page.wait_for_timeout(1500)
-            print("CONSOLE MESSAGES", msgs)
-            await page.hover("#trend-chart .scatterlayer .point")
-            await page.wait_for_timeout(500)
-            print("CONSOLE MESSAGES", msgs)
             await expect(page.locator("#trend-chart")).to_have_attribute("data-drawn", "1", timeout=20_000)
             await expect(page.locator("#scorecard-2033-02 [data-kpi=CS-on-time]")).to_contain_text("50.00%")
             await expect(page.locator("#scorecard-2033-01 [data-kpi=CS-on-time]")).to_contain_text("100.00%")
