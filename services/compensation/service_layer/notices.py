@@ -16,7 +16,6 @@ it again on the next round: at least once, with the notice id as the gateway's i
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Coroutine
 from datetime import datetime, timedelta
@@ -28,7 +27,7 @@ from services.compensation.adapters.notifier import Notice, Notifier, send_with_
 from services.compensation.adapters.tables import claims as T
 from services.compensation.adapters.tables import tracking
 from services.compensation.domain.claims import DUE
-from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.worker import run_batches
 from shared.service import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -93,18 +92,11 @@ async def deliver_pending(runtime: ServiceRuntime, notifier: Notifier, limit: in
 
 async def run_delivery(runtime: ServiceRuntime) -> None:
     notifier = runtime.config.notifier
-    while True:
-        try:
-            handled = await deliver_pending(runtime, notifier)
-        except TRANSIENT_ERRORS as exc:
-            log.warning("compensation: notice delivery paused (%r); retrying", exc)
-            handled = 0
-        except Exception:
-            log.exception("compensation: notice delivery failed; retrying in 5 s")
-            await asyncio.sleep(5)
-            continue
-        if not handled:
-            await asyncio.sleep(IDLE)
+
+    async def batch() -> bool:
+        return bool(await deliver_pending(runtime, notifier))
+
+    await run_batches("compensation: notice delivery", batch, IDLE)
 
 
 def notice_delivery(runtime: ServiceRuntime) -> Coroutine[Any, Any, None]:

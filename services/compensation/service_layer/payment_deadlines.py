@@ -9,7 +9,6 @@ A breach stays on record when the claim is paid afterwards (closed `paid-late`) 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Coroutine
 from datetime import datetime
@@ -23,7 +22,7 @@ from services.compensation.adapters.tables import claims as T
 from services.compensation.adapters.tables import tracking
 from services.compensation.domain.claims import DUE
 from shared.events.compensation import CompensationPaymentMissed
-from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.worker import run_batches
 from shared.service import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -68,18 +67,10 @@ async def scan_payment_limits(runtime: ServiceRuntime, now: datetime, batch: int
 
 
 async def run_payment_deadlines(runtime: ServiceRuntime) -> None:
-    while True:
-        try:
-            found = await scan_payment_limits(runtime, runtime.clock.now())
-        except TRANSIENT_ERRORS as exc:
-            log.warning("compensation: payment-limit scan failed (%r); retrying", exc)
-            found = 0
-        except Exception:
-            log.exception("compensation: payment-limit scan failed; retrying in 5 s")
-            await asyncio.sleep(5)
-            continue
-        if found < BATCH:
-            await asyncio.sleep(EVERY)
+    async def batch() -> bool:
+        return await scan_payment_limits(runtime, runtime.clock.now()) >= BATCH
+
+    await run_batches("compensation: payment-limit scan", batch, EVERY)
 
 
 def payment_deadlines(runtime: ServiceRuntime) -> Coroutine[Any, Any, None]:

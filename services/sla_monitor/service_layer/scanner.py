@@ -8,7 +8,6 @@ restarted scanner picks up where the last one stopped.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import replace
@@ -20,6 +19,7 @@ from services.sla_monitor.domain import timers as tm
 from services.sla_monitor.service_layer import emit
 from services.sla_monitor.service_layer.config import SlaConfig
 from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.worker import run_batches
 from shared.service import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -68,18 +68,10 @@ async def run_scanner(runtime: ServiceRuntime, cfg: SlaConfig) -> None:
         await recompute_provisional(runtime, cfg)
     except TRANSIENT_ERRORS as exc:
         log.warning("sla_monitor: provisional recompute failed (%r); scanning anyway", exc)
-    while True:
-        try:
-            handled = await scan_once(runtime, cfg, runtime.clock.now())
-        except TRANSIENT_ERRORS as exc:
-            log.warning("sla_monitor: timer scan failed (%r); retrying", exc)
-            handled = 0
-        except Exception:
-            log.exception("sla_monitor: timer scan failed; retrying in 5 s")
-            await asyncio.sleep(5)
-            continue
-        if handled < cfg.scan_batch:
-            await asyncio.sleep(cfg.scan_every)
+    async def batch() -> bool:  # a full batch: more may be due at once
+        return await scan_once(runtime, cfg, runtime.clock.now()) >= cfg.scan_batch
+
+    await run_batches("sla_monitor: timer scan", batch, cfg.scan_every)
 
 
 def timer_scanner(runtime: ServiceRuntime) -> Coroutine[Any, Any, None]:
