@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from shared.http.auth import Role
+from tests.support.lifecycle import dispatch_view
 from tests.support.stack import Stack, eventually
 from tests.support.tickets import post_ticket
 
@@ -93,3 +94,7 @@ async def test_events_the_broker_acknowledged_but_no_consumer_applied_survive_it
 
     seen = await eventually(applied_once, timeout=90, every=0.5)
     assert set(seen.values()) == {1}, seen
+
+    # Leave the shared stack as the next tests expect it: every consumer back in its group after the restart.
+    fresh = (await post_ticket(stack)).json()["ticket_id"]
+    await eventually(lambda: dispatch_view(stack, fresh), timeout=60)

@@ -35,7 +35,7 @@ async def dispatch_view(stack: Stack, ticket_id: str, min_version: int = 1) -> d
 
 
 async def known_to_dispatch(stack: Stack, ticket_id: str, min_version: int = 1) -> dict:
-    return await eventually(lambda: dispatch_view(stack, ticket_id, min_version), timeout=15)
+    return await eventually(lambda: dispatch_view(stack, ticket_id, min_version), timeout=30)
 
 
 async def intake_state(stack: Stack, ticket_id: str, wanted: str) -> dict:
@@ -43,7 +43,7 @@ async def intake_state(stack: Stack, ticket_id: str, wanted: str) -> dict:
         response = await stack.clients["intake"].get(f"/tickets/{ticket_id}", headers=stack.auth(Role.AGENT))
         return response.json() if response.json().get("state") == wanted else None
 
-    return await eventually(check, timeout=30)  # generous: after a broker restart the consumer rejoins first
+    return await eventually(check, timeout=15)
 
 
 async def new_ticket(stack: Stack, body: dict[str, Any], role: Role = Role.AGENT) -> dict:
