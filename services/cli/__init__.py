@@ -75,7 +75,7 @@ def dev(
     data_dir: Annotated[Path, typer.Option(help="Embedded database, dev keys, logs")] = Path(".data"),
     log_format: LogFormat = None,
 ) -> None:
-    """Start everything embedded: PostgreSQL, the Tansu broker, topics, and the five services; restart any of them
+    """Start everything embedded: PostgreSQL, the Tansu broker, topics, the console and the five services; restart any
     that dies. Ctrl-C, SIGTERM or SIGHUP stops all. Logs go to DATA_DIR/logs/."""
     from services.catalog import SERVICE_NAMES
     from shared.devrun import run_dev_stack
