@@ -1,7 +1,7 @@
 """`gongdan dev` / `make run`: the whole platform on one machine, nothing installed system-wide.
 
-A small supervisor: embedded PostgreSQL, the embedded broker and the services (console included) run as its children (or, for
-PostgreSQL, under its watch); one that dies is started again with backoff, and said so in one line. Ctrl-C, SIGTERM
+A small supervisor: embedded PostgreSQL, the embedded broker and the services (console included) run as its
+children (or, for PostgreSQL, under its watch); one that dies is started again with backoff, and said so in one line. Ctrl-C, SIGTERM
 and SIGHUP all stop everything. One stack per data directory (a lock file) and per set of ports."""
 
 from __future__ import annotations
