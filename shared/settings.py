@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     gongdan_console_secret: str | None = Field(
         default=None, description="Key that signs the console's session cookies (keep it secret, the same on "
         "every console instance); unset: derived from the API keys")
+    gongdan_console_secure_cookie: bool = Field(
+        default=True, description="Console cookies only over HTTPS (browsers also accept them on 127.0.0.1); set "
+        "false only for a console served over plain HTTP on a closed intranet")
     gongdan_sms_gateway_url: str | None = Field(
         default=None, description="CT-4.6: the SMS gateway compensation posts customer notices to (JSON over "
         "HTTP(S)); unset: the dev notifier, which keeps each message in its table (GET /notifications)")

@@ -67,7 +67,7 @@ async def logout(request: Request) -> Response:
     user = web.user_for(request)
     await web.form(request, user)
     response = web.redirect("/login")
-    web.end_session(response)
+    web.end_session(request, response)
     return response
 
 
@@ -75,8 +75,8 @@ async def logout(request: Request) -> Response:
 async def switch_language(request: Request, code: str,
                           next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     response = web.redirect(_local(next) or "/")
-    response.set_cookie(web.LANG_COOKIE, i18n.language(code), max_age=365 * 86400, httponly=True, secure=True,
-                        samesite="strict", path="/")
+    response.set_cookie(web.LANG_COOKIE, i18n.language(code), max_age=365 * 86400, httponly=True,
+                        secure=web.secure_cookies(request), samesite="strict", path="/")
     return response
 
 

@@ -101,12 +101,18 @@ def principal_for_key(request: Request, presented: str) -> Principal | None:
 
 def start_session(request: Request, response: Response, key: str) -> None:
     token = _serializer(request).dumps({"k": _fingerprint(request, key), "csrf": secrets.token_urlsafe(16)})
-    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600, httponly=True, secure=True,
-                        samesite="strict", path="/")
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600, httponly=True,
+                        secure=secure_cookies(request), samesite="strict", path="/")
 
 
-def end_session(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=True, samesite="strict")
+def secure_cookies(request: Request) -> bool:
+    """HTTPS-only cookies unless the deployment turned that off (GONGDAN_CONSOLE_SECURE_COOKIE=false)."""
+    return request.app.state.runtime.config.secure_cookie
+
+
+def end_session(request: Request, response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=secure_cookies(request),
+                           samesite="strict")
 
 
 def current_user(request: Request) -> User | None:
@@ -193,7 +199,7 @@ class ConsoleRoute(APIRoute):
             except UpstreamError as exc:
                 if exc.status == 401:  # the key was withdrawn since sign-in
                     response = redirect("/login")
-                    end_session(response)
+                    end_session(request, response)
                     return response
                 title = {403: "forbidden", 404: "not_found"}.get(exc.status, "unavailable")
                 status = exc.status if exc.status in (403, 404) else 502

@@ -15,9 +15,11 @@ class ConsoleConfig:
     tz: str
     secret: str | None
     upstreams: Upstreams
+    secure_cookie: bool = True
 
 
 def load_config(settings: Settings) -> ConsoleConfig:
     ZoneInfo(settings.gongdan_tz)  # an unknown zone stops start, naming it
     return ConsoleConfig(tz=settings.gongdan_tz, secret=settings.gongdan_console_secret,
-                         upstreams=Upstreams(service_urls(settings.gongdan_service_urls)))
+                         upstreams=Upstreams(service_urls(settings.gongdan_service_urls)),
+                         secure_cookie=settings.gongdan_console_secure_cookie)

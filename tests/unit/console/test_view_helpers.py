@@ -95,3 +95,11 @@ def test_service_urls_default_to_each_port_and_can_be_named() -> None:
     assert service_urls("dispatch=http://dispatch:9000/, console=http://x:1")["dispatch"] == "http://dispatch:9000"
     with pytest.raises(ValueError):
         service_urls("nosuch=http://x:1")
+
+
+def test_cookies_stay_https_only_unless_the_deployment_says_otherwise() -> None:
+    from services.console.service_layer.config import load_config
+    from shared.settings import Settings
+
+    assert load_config(Settings()).secure_cookie is True
+    assert load_config(Settings(gongdan_console_secure_cookie=False)).secure_cookie is False
