@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, func, select, text, update
@@ -98,11 +98,6 @@ class OutboxRelay:
         for r in rows:
             self._metrics.events_produced.labels(topic=r.topic).inc()
         return len(rows)
-
-    async def database_now(self) -> datetime:
-        """Publication times are infrastructure time (the database's), not the business clock."""
-        async with self._engine.connect() as conn:
-            return (await conn.execute(select(func.now()))).scalar_one()
 
     async def republish_unconfirmed(self) -> int:
         """Queue again every published row that some consumer group may not have applied (above the delivery
