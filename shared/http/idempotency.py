@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
@@ -12,10 +13,12 @@ from fastapi import Header
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 
 from shared import limits
 from shared.http.errors import DomainError
 from shared.inputs import Line
+from shared.messaging.transient import sqlstate
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.tables import Tables
 
@@ -73,7 +76,30 @@ async def run_idempotent(
     fingerprint: str,
     operation: Callable[[UnitOfWork], Awaitable[StoredResponse]],
 ) -> tuple[StoredResponse, bool]:
-    """Run `operation` once per (caller, key) in one transaction; returns (response, replayed)."""
+    """Run `operation` once per (caller, key) in one transaction; returns (response, replayed). A transaction the
+    database gave up on (deadlock, serialization failure) is run again, a few times: nothing of it was committed."""
+    for attempt in range(1, _TRIES + 1):
+        try:
+            return await _run_once(new_uow, tables, principal, key, fingerprint, operation)
+        except DBAPIError as exc:
+            if sqlstate(exc) not in _RUN_AGAIN or attempt == _TRIES:
+                raise
+            await asyncio.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+_TRIES = 3
+_RUN_AGAIN = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+async def _run_once(
+    new_uow: Callable[[], UnitOfWork],
+    tables: Tables,
+    principal: str,
+    key: str | None,
+    fingerprint: str,
+    operation: Callable[[UnitOfWork], Awaitable[StoredResponse]],
+) -> tuple[StoredResponse, bool]:
     async with new_uow() as uow:
         if key:
             stored = await claim(uow, tables, principal, key, fingerprint)
