@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from shared.errors import NotFound
@@ -43,21 +43,30 @@ class ObservedTables:
 
     async def record(self, uow: UnitOfWork, event: Envelope) -> None:
         """Keep the event and count it against its ticket (a count of 2 for one event would be a double apply)."""
-        await uow.conn.execute(
-            insert(self.events).values(
-                event_id=event.event_id, ticket_id=event.ticket_id, type=event.type, sequence=event.sequence,
-                producer=event.producer, occurred_at=event.occurred_at, recorded_at=event.recorded_at,
-                payload=event.payload.model_dump(mode="json"),
-            )
-        )
-        facts: dict = {}
-        if isinstance(event.payload, TicketCreated):
-            facts = {"number": event.payload.number, "kind": event.payload.kind, "received_at": event.occurred_at}
-        await uow.conn.execute(
-            insert(self.tickets).values(ticket_id=event.ticket_id, events_applied=1, **facts)
-            .on_conflict_do_update(index_elements=[self.tickets.c.ticket_id],
-                                   set_={"events_applied": self.tickets.c.events_applied + 1, **facts})
-        )
+        await self.record_all(uow, [event])
+
+    async def record_all(self, uow: UnitOfWork, events: list[Envelope]) -> None:
+        """`record` for a consumed batch in two statements (one row per event, one upsert per ticket)."""
+        if not events:
+            return
+        await uow.conn.execute(insert(self.events), [
+            {"event_id": e.event_id, "ticket_id": e.ticket_id, "type": e.type, "sequence": e.sequence,
+             "producer": e.producer, "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
+             "payload": e.payload.model_dump(mode="json")} for e in events])
+        per_ticket: dict[uuid.UUID, dict] = {}
+        for e in events:
+            row = per_ticket.setdefault(e.ticket_id, {"ticket_id": e.ticket_id, "events_applied": 0, "number": None,
+                                                      "kind": None, "received_at": None})
+            row["events_applied"] += 1
+            if isinstance(e.payload, TicketCreated):
+                row |= {"number": e.payload.number, "kind": e.payload.kind, "received_at": e.occurred_at}
+        t, upsert = self.tickets, insert(self.tickets)
+        new = upsert.excluded
+        await uow.conn.execute(upsert.on_conflict_do_update(  # executemany: compiled once, cached
+            index_elements=[t.c.ticket_id],
+            set_={"events_applied": t.c.events_applied + new.events_applied,
+                  **{c: func.coalesce(new[c], t.c[c]) for c in ("number", "kind", "received_at")}}),
+            list(per_ticket.values()))
 
     async def view(self, uow: UnitOfWork, ticket_id: uuid.UUID, service: str) -> dict:
         ticket = (await uow.conn.execute(select(self.tickets).where(self.tickets.c.ticket_id == ticket_id))).first()

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.compensation.adapters.tables import directory, metadata, observed, platform
 from services.compensation.entrypoints.api import router
+from services.compensation.entrypoints.exemptions_api import router as exemptions_router
 from services.compensation.entrypoints.payouts_api import router as payouts_router
 from services.compensation.entrypoints.reports_api import router as reports_router
 from services.compensation.service_layer.config import load_config
@@ -25,7 +26,7 @@ SPEC = ServiceSpec(
     consumes=[TOPICS.tickets, TOPICS.directory],  # directory (issue 8): districts' CT-2.5 opt-in and area type
     handlers={**EVENT_HANDLERS, **directory.handlers()},
     routers=[observed.router("compensation", "compensation", (Role.FINANCE, Role.OPS)), router, payouts_router,
-             reports_router,
+             reports_router, exemptions_router,
              directory.router((Role.OPS, Role.FINANCE))],
     # CT-4.6: pending notices to the SMS gateway (or the dev table); CT-3.4: missed payment limits as breaches
     workers={"notice-delivery": notice_delivery, "payment-deadlines": payment_deadlines},

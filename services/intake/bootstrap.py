@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.intake.adapters.tables import directory, metadata, platform
 from services.intake.entrypoints.api import router
+from services.intake.entrypoints.calls_api import router as calls_router
 from services.intake.service_layer.projection import EVENT_HANDLERS
 from shared.events.topics import TOPICS
 from shared.http.auth import Role
@@ -20,5 +21,5 @@ SPEC = ServiceSpec(
     migrations_dir=Path(__file__).parent / "migrations",
     consumes=[TOPICS.tickets, TOPICS.directory],  # ticket status for GX-5.3.1, outages for RULEBOOK §7; districts
     handlers={**EVENT_HANDLERS, **directory.handlers()},
-    routers=[router, directory.router((Role.AGENT, Role.IVR, Role.SUPERVISOR, Role.OPS))],
+    routers=[router, calls_router, directory.router((Role.AGENT, Role.IVR, Role.SUPERVISOR, Role.OPS))],
 )

@@ -5,6 +5,7 @@ from pathlib import Path
 from services.penalty.adapters.tables import directory, metadata, platform
 from services.penalty.entrypoints.api import router as read_router
 from services.penalty.entrypoints.commands_api import router as command_router
+from services.penalty.entrypoints.reports_api import router as reports_router
 from services.penalty.entrypoints.scorecards_api import router as scorecards_router
 from services.penalty.service_layer.config import load_config
 from services.penalty.service_layer.handlers import EVENT_HANDLERS
@@ -20,7 +21,9 @@ SPEC = ServiceSpec(
     metadata=metadata,
     tables=platform,
     migrations_dir=Path(__file__).parent / "migrations",
-    consumes=[TOPICS.tickets, TOPICS.sla, TOPICS.directory],  # directory (issue 8): payers' departments, leaders
+    # directory (issue 8): payers' departments, leaders; calls: CallHandled for the calls-per-agent scorecard
+    consumes=[TOPICS.tickets, TOPICS.sla, TOPICS.directory, TOPICS.calls],
     handlers={**EVENT_HANDLERS, **directory.handlers()},
-    routers=[read_router, command_router, scorecards_router, directory.router((Role.OPS, Role.FINANCE))],
+    routers=[read_router, command_router, scorecards_router, reports_router,
+             directory.router((Role.OPS, Role.FINANCE))],
 )

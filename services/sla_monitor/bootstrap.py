@@ -6,6 +6,7 @@ from services.sla_monitor.adapters.tables import directory, metadata, observed, 
 from services.sla_monitor.entrypoints.api import router
 from services.sla_monitor.entrypoints.readiness import sla_readiness
 from services.sla_monitor.service_layer.config import load_config
+from services.sla_monitor.service_layer.exemptions import EXEMPTION_HANDLERS
 from services.sla_monitor.service_layer.handlers import EVENT_HANDLERS
 from services.sla_monitor.service_layer.scanner import timer_scanner
 from shared.events.topics import TOPICS
@@ -20,8 +21,9 @@ SPEC = ServiceSpec(
     metadata=metadata,
     tables=platform,
     migrations_dir=Path(__file__).parent / "migrations",
-    consumes=[TOPICS.tickets, TOPICS.directory],
-    handlers={**EVENT_HANDLERS, **directory.handlers()},
+    # compensation (issue 11): exemptions, to show breaches of exempt tickets as "late, exempt" (RULEBOOK §9.12)
+    consumes=[TOPICS.tickets, TOPICS.directory, TOPICS.compensation],
+    handlers={**EVENT_HANDLERS, **directory.handlers(), **EXEMPTION_HANDLERS},
     routers=[observed.router("sla_monitor", "sla", (Role.OPS, Role.DISPATCHER)), router,
              directory.router((Role.OPS, Role.DISPATCHER, Role.SUPERVISOR))],
     workers={"timer-scanner": timer_scanner},

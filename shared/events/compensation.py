@@ -54,3 +54,41 @@ class CompensationPaymentMissed(ClaimEvent):
 
     payment_due_at: AwareDatetime
     detected_at: AwareDatetime
+
+
+class ExemptionEvent(Payload):
+    """Which exemption (CT-3.2), on which ticket; the event's key is the ticket id."""
+
+    ticket_id: uuid.UUID
+    exemption_id: uuid.UUID
+    code: str = Field(description="CT-3.2 reason code: customer-caused, rural, third-party, force-majeure")
+    cause: str | None = Field(None, description="force majeure: typhoon, earthquake, flood, hail, rainstorm")
+    promise: str | None = Field(None, description="install, repair, …; None: every promise of the ticket")
+    rule_ids: list[str] = Field(default_factory=list,
+                                description="the SLA rules (timers) of the exempted promise(s) under the policy; "
+                                            "their families' breaches are 'late, exempt'")
+
+
+@REGISTRY.register("CompensationExemptionRecorded", 1, TOPICS.compensation)
+class CompensationExemptionRecorded(ExemptionEvent):
+    """RULEBOOK §9.12: the ticket is exempt (CT-3.2). Its late promise is not paid; its SLA breach stays a fact,
+    annotated `exempt`, reported as "late, exempt" and kept outside the on-time rate (a timer met in time stays
+    met). Announced once when the exemption comes into force: recorded by a person (before or after the breach),
+    or automatic (`rural`: a rural district that has not opted in, CT-2.5). Stands until a
+    CompensationExemptionVoided of the same `exemption_id`."""
+
+    note: str
+    automatic: bool = False
+    recorded_by: str | None = None
+    recorded_at: AwareDatetime
+    clause: str = "CT-3.2"
+
+
+@REGISTRY.register("CompensationExemptionVoided", 1, TOPICS.compensation)
+class CompensationExemptionVoided(ExemptionEvent):
+    """The exemption no longer stands: the customer disputed it and no call recording supports it (CT-3.3.1), or
+    an automatic one no longer applies (the district opted in). The breach counts as late again."""
+
+    reason: str
+    voided_at: AwareDatetime
+    clause: str = "CT-3.3.1"

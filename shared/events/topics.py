@@ -13,6 +13,7 @@ class Topics:
     compensation: str = "gongdan.compensation"
     directory: str = "gongdan.directory"  # dispatch: departments, people, districts (keyed by entry)
     dead_letter: str = "gongdan.dead-letter"
+    calls: str = "gongdan.calls"  # intake: calls the IVR/ACD reports as handled (keyed by call), for penalty
 
     def all(self) -> list[str]:
         return [getattr(self, f.name) for f in fields(self)]

@@ -38,15 +38,32 @@ def batched(handler: BatchHandler) -> Handler:
     return handler  # type: ignore[return-value]
 
 
+def batched_across_types(handler: BatchHandler) -> Handler:
+    """Mark a handler registered for several types that takes a run of consecutive events of any of them in one
+    call, in their order (a projection that folds every event of a batch's tickets and then writes set-based, like
+    compensation's claims). Without it, a ticket's events of alternating types would come one call each."""
+    handler.takes_runs = True  # type: ignore[attr-defined]
+    handler.runs_across_types = True  # type: ignore[attr-defined]
+    return handler  # type: ignore[return-value]
+
+
 def _takes_runs(handler: Handler) -> bool:
     return getattr(handler, "takes_runs", False)
 
 
+def _run_key(handlers: Mapping[str, Handler], envelope: Envelope) -> object:
+    """What a run shares: the event type, or the handler itself when it takes runs across its types."""
+    handler = handlers[envelope.type]
+    return handler if getattr(handler, "runs_across_types", False) else envelope.type
+
+
 def _runs(items: list[tuple[ConsumerRecord, Envelope]], handlers: Mapping[str, Handler]):
-    """Consecutive events of one type whose handler takes runs go together; order is kept."""
+    """Consecutive events of one type (or of one handler that takes runs across types) whose handler takes runs go
+    together; order is kept."""
     run: list[tuple[ConsumerRecord, Envelope]] = []
     for item in items:
-        if run and (item[1].type != run[-1][1].type or not _takes_runs(handlers[item[1].type])):
+        if run and (not _takes_runs(handlers[item[1].type])
+                    or _run_key(handlers, item[1]) != _run_key(handlers, run[-1][1])):
             yield run
             run = []
         run.append(item)

@@ -91,13 +91,10 @@ class UnitOfWork:
             return set()
         inbox = self._tables.inbox
         now = self.now()
-        stmt = (
-            pg_insert(inbox)
-            .values([{"event_id": e, "event_type": t, "topic": topic, "applied_at": now} for e, t, topic in events])
-            .on_conflict_do_nothing()
-            .returning(inbox.c.event_id)
-        )
-        return {row.event_id for row in await self.conn.execute(stmt)}
+        # executemany (SQLAlchemy's insertmanyvalues) rather than one VALUES list: compiled once and cached
+        stmt = pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+        rows = [{"event_id": e, "event_type": t, "topic": topic, "applied_at": now} for e, t, topic in events]
+        return {row.event_id for row in await self.conn.execute(stmt, rows)}
 
     async def commit(self) -> None:
         if self._pending:

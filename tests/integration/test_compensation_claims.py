@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from services.compensation.adapters.tables import claims as CT
 from services.compensation.service_layer.claims import recompute
+from shared.events import Envelope, decode
 from shared.http.auth import Role
 from tests.support.lifecycle import new_ticket, ok, window
 from tests.support.stack import Stack, eventually
@@ -30,6 +31,32 @@ def next_local(stack: Stack, hour: int, minute: int = 0) -> None:
     local = stack.clock.now().astimezone(SHANGHAI)
     target = (local + timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
     stack.clock.advance(target.astimezone(UTC) - stack.clock.now())
+
+
+def next_month_start(stack: Stack, hour: int) -> datetime:
+    """Move the shared clock (forward only) to HH:00 on the first day of the next local month in Shanghai: a test
+    that needs a whole month to itself, whatever day and time the earlier tests left the clock at."""
+    local = stack.clock.now().astimezone(SHANGHAI)
+    first = (local.replace(day=1) + timedelta(days=32)).replace(day=1, hour=hour, minute=0, second=0, microsecond=0)
+    stack.clock.advance(first.astimezone(UTC) - stack.clock.now())
+    return first
+
+
+async def directory_entry(stack: Stack, path: str, body: dict,
+                          copies: tuple[str, ...] = ("intake", "compensation")) -> None:
+    """Record a directory entry (dispatch) and wait until the services that read it have their copy: intake
+    refuses a ticket naming a district its copy lacks (422), compensation reads opt-ins and contractors."""
+    response = await stack.clients["dispatch"].post(f"/directory/{path}", json=body, headers=stack.auth(Role.ADMIN))
+    assert response.status_code == 201, response.text
+
+    async def copied() -> bool:
+        for service in copies:
+            r = await stack.clients[service].get(f"/directory/{path}/{body['id']}", headers=stack.auth(Role.ADMIN))
+            if r.status_code != 200:
+                return False
+        return True
+
+    await eventually(copied, timeout=30)
 
 
 def ct(kind: str, **extra: object) -> dict:
@@ -49,6 +76,14 @@ async def work_and_resolve(stack: Stack, tid: str) -> None:
 async def claims(stack: Stack, tid: str) -> list[dict] | None:
     response = await stack.clients["compensation"].get(f"/tickets/{tid}/claims", headers=stack.auth(Role.FINANCE))
     return response.json()["claims"] if response.status_code == 200 else None
+
+
+async def published(stack: Stack, tid: str) -> list[Envelope]:
+    """The events compensation wrote for the ticket, in order (its outbox)."""
+    outbox = stack.runtime("compensation").spec.tables.outbox
+    async with stack.runtime("compensation").engine.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.value).where(outbox.c.key == tid).order_by(outbox.c.id))).all()
+    return [decode(r.value) for r in rows]
 
 
 async def settled(stack: Stack, tid: str, status: str) -> dict:
@@ -120,10 +155,15 @@ async def test_exemption_after_the_claim_voids_it_and_a_dispute_without_recordin
     assert disputed.status_code == 200 and disputed.json()["claims"][0]["status"] == "due"
     assert disputed.json()["claims"][0]["claim_id"] == due["claim_id"]  # the same claim, never a second one
 
-    outbox = stack.runtime("compensation").spec.tables.outbox
-    async with stack.runtime("compensation").engine.connect() as conn:
-        sent = (await conn.execute(select(func.count()).where(outbox.c.key == tid))).scalar_one()
-    assert sent == 3  # CompensationDue, CompensationVoided, CompensationDue
+    sent = [e.type for e in await published(stack, tid)]
+    assert sent == ["CompensationDue", "CompensationExemptionRecorded", "CompensationVoided",
+                    "CompensationExemptionVoided", "CompensationDue"]
+    recorded, voided = [e.payload for e in await published(stack, tid) if "Exemption" in e.type]
+    assert (recorded.code, recorded.cause, recorded.promise, recorded.automatic) == (
+        "force-majeure", "typhoon", None, False)
+    assert str(recorded.exemption_id) == exempted.json()["exemption_id"] == str(voided.exemption_id)
+    assert recorded.rule_ids == ["CT-sameday-install", "CT-sameday-repair"]  # every promise of the ticket
+    assert voided.clause == "CT-3.3.1" and "no call recording" in voided.reason
 
 
 async def test_redelivery_and_recomputation_never_duplicate_a_claim(stack: Stack) -> None:
@@ -204,16 +244,8 @@ async def test_payout_batch_is_idempotent_reconciles_and_exports(stack: Stack) -
 async def test_rural_districts_are_exempt_unless_opted_in_in_the_directory(stack: Stack) -> None:
     u = uuid.uuid4().hex[:8]
     for district, opted in ((f"opt-{u}", True), (f"not-{u}", False)):
-        response = await stack.clients["dispatch"].post(
-            "/directory/districts", json={"id": district, "name": f"乡{district}", "area_type": "rural",
-                                          "ct_same_day_opt_in": opted}, headers=stack.auth(Role.ADMIN))
-        assert response.status_code == 201, response.text
-
-        async def copied(d: str = district) -> bool:
-            r = await stack.clients["compensation"].get(f"/directory/districts/{d}", headers=stack.auth(Role.OPS))
-            return r.status_code == 200
-
-        await eventually(copied, timeout=20)
+        await directory_entry(stack, "districts", {"id": district, "name": f"乡{district}", "area_type": "rural",
+                                                   "ct_same_day_opt_in": opted})
     next_local(stack, 10)
     opted_in = await new_ticket(stack, ct("fault", area_type="rural", district=f"opt-{u}"))
     not_opted = await new_ticket(stack, ct("fault", area_type="rural", district=f"not-{u}"))

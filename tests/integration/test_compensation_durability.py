@@ -36,7 +36,14 @@ from shared.http.auth import Role
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.database import create_engine, service_url
 from shared.service import ServiceRuntime, create_app
-from tests.integration.test_compensation_claims import ct, next_local, settled, work_and_resolve
+from tests.integration.test_compensation_claims import (
+    ct,
+    directory_entry,
+    next_local,
+    next_month_start,
+    settled,
+    work_and_resolve,
+)
 from tests.support.lifecycle import new_ticket
 from tests.support.stack import Stack, eventually
 
@@ -298,23 +305,14 @@ async def test_an_ofcom_repair_ticket_through_the_real_stack(stack: Stack, uk: h
 async def test_reports_and_the_contractor_split(stack: Stack) -> None:
     u = uuid.uuid4().hex[:8]
     district, contractor = f"cx-{u}", f"cx-install-{u}"
-    for path, body in (("districts", {"id": district, "name": f"承包区{u}", "area_type": "city-centre",
-                                      "ct_same_day_opt_in": False}),
-                       ("departments", {"id": contractor, "name": f"外包{u}", "kind": "contractor",
-                                        "districts": [district]})):
-        response = await stack.clients["dispatch"].post(f"/directory/{path}", json=body,
-                                                        headers=stack.auth(Role.ADMIN))
-        assert response.status_code == 201, response.text
-
-    async def copied() -> bool:
-        r = await api(stack).get(f"/directory/departments/{contractor}", headers=stack.auth(Role.OPS))
-        return r.status_code == 200
-
-    await eventually(copied, timeout=20)
-    next_local(stack, 10)
-    if stack.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).day >= 27:  # keep both completions in one month
-        stack.clock.advance(timedelta(days=6))
-    day = stack.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    # intake must have the district before a ticket names it (else 422), compensation both entries
+    await directory_entry(stack, "districts", {"id": district, "name": f"承包区{u}", "area_type": "city-centre",
+                                               "ct_same_day_opt_in": False})
+    await directory_entry(stack, "departments", {"id": contractor, "name": f"外包{u}", "kind": "contractor",
+                                                 "districts": [district]}, copies=("compensation",))
+    # The 1st of the next month at 10:00, whatever the earlier tests left the clock at: both tickets start that day
+    # and complete in that month (the on-time one at once, the late one on the 3rd at 01:00), the batch is paid in it
+    day = next_month_start(stack, 10).date()
     on_time, late = [await new_ticket(stack, ct("fault", district=district)) for _ in range(2)]
     await work_and_resolve(stack, on_time["ticket_id"])
     stack.clock.advance(timedelta(days=1, hours=15))

@@ -1,7 +1,9 @@
 """Issue 12, the console in a real headless Chromium: ops watch a breach appear on the live board and confirm its
-penalty; finance cut a payout batch, download its CSV and mark a line paid; a role without rights sees no button
-and gets 403 from the URL; /docs work offline; no page asks anything of a host outside Gongdan. Screenshots of
-each screen go to tests/artifacts/ (git-ignored)."""
+penalty; finance cut a payout batch, download its CSV and mark a line paid; ops read the NJ table-4 complaint
+statistics and the satisfaction report, record a claim's exemption (an agent records the customer's dispute) and
+see mail past its deadline in the board's section for work that is not a customer ticket; a role without rights
+sees no button and gets 403 from the URL; /docs work offline; no page asks anything of a host outside Gongdan.
+Screenshots of each screen go to tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,10 +25,12 @@ from tests.integration.test_penalty_ledger import publish_sla
 from tests.integration.test_penalty_scorecards import applied_timers, breached, cs_policy, met
 from tests.support.browser import ARTIFACTS, OutsideRequests, ensure_chromium, serving
 from tests.support.lifecycle import new_ticket, ok
+from tests.support.sla import timers
 from tests.support.stack import Stack, eventually
 
 pytestmark = pytest.mark.integration
 MIN = timedelta(minutes=1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +233,130 @@ async def test_finance_reports_show_a_tickets_figures_and_a_csv_adds_up_and_scor
         await context.close()
 
 
+async def test_ops_open_table4_satisfaction_a_claims_exemptions_and_the_boards_work_items(
+        stack: Stack, chromium: Any, console: str) -> None:
+    """Issue 12's leftovers: the NJ table-4 complaint statistics and the satisfaction report (view, CSV), a claim's
+    exemption recorded by ops and disputed by an agent (CT-3.2, CT-3.3.1), and mail past its TT-8.2 72 hours in
+    the board's own section for work that is not a customer ticket, with its page."""
+    from playwright.async_api import expect
+
+    next_local(stack, 10)  # a due CT claim: repaired the next day
+    ticket = await new_ticket(stack, ct("fault"))
+    stack.clock.advance(timedelta(days=1, hours=15))
+    await work_and_resolve(stack, ticket["ticket_id"])
+    claim = await settled(stack, ticket["ticket_id"], "due")
+
+    dept = f"b12-{uuid.uuid4().hex[:6]}"
+    made = await stack.clients["dispatch"].post("/directory/departments", json={"id": dept, "name": "网络部"},
+                                                headers=stack.auth(Role.ADMIN))
+    assert made.status_code == 201, made.text
+    month = stack.clock.now().astimezone(SHANGHAI).strftime("%Y-%m")
+    complaint = await new_ticket(stack, {**_fault(), "kind": "complaint", "product": "ftth-broadband",
+                                         "complaint_class": "regular", "description": "宽带网速慢，晚上卡顿"})
+    called = await new_ticket(stack, _fault())
+    await ok(stack, called["ticket_id"], "dispatch", Role.DISPATCHER, {"department": dept})
+    await ok(stack, called["ticket_id"], "accept", Role.HANDLER, {})
+    await ok(stack, called["ticket_id"], "contact", Role.TECHNICIAN, {"note": "已联系"})
+    await ok(stack, called["ticket_id"], "resolve", Role.TECHNICIAN, {
+        "completed_at": stack.clock.now().isoformat(), "cause": "线路故障", "result": "已修复"})
+    await ok(stack, called["ticket_id"], "callbacks", Role.AGENT, {"reached": True, "satisfied": True,
+                                                                   "satisfaction_score": 5})
+    mail = await _work_item(stack, "/mail", {"subject": "机房巡检安排", "sender": "网络部", "department": dept,
+                                             "occurred_at": (stack.clock.now() - timedelta(hours=72, minutes=5))
+                                             .isoformat()})
+    fault = await _work_item(stack, "/network-faults", {"layer": "access", "severity": "general",
+                                                        "description": "接入层告警", "department": dept})
+    await eventually(lambda: _timer(stack, mail["mail_id"], "breached"), timeout=30)
+
+    async def counted() -> bool | None:
+        r = await stack.clients["penalty"].get("/reports/satisfaction", params={"month": month},
+                                               headers=stack.auth(Role.OPS))
+        seen = await stack.clients["penalty"].get("/reports/complaints", params={"month": month},
+                                                  headers=stack.auth(Role.OPS))
+        return (any(x["department"] == dept for x in r.json()["rows"])
+                and complaint["ticket_id"] in {c["ticket_id"] for x in seen.json()["rows"] for c in x["complaints"]}
+                ) or None
+
+    await eventually(counted, timeout=30)
+    context, ops = await signed_in(chromium, console, stack.keys[Role.OPS])
+    page = ops.page
+    try:
+        await page.goto(f"/reports?report=complaints&month={month}")
+        await expect(page.locator("h2#h-report")).to_have_text("月度投诉统计（表四）")
+        slow = page.locator("#table4 tr[data-row='broadband/slow']")
+        await expect(slow).to_contain_text(complaint["number"])
+        await expect(slow).to_contain_text("网速慢")
+        await expect(page.locator("#table4 th[rowspan='4']").first).to_have_text("网络传输类")
+        await ops.shot("reports-complaints")
+        async with page.expect_download() as info:
+            await page.locator("[data-export=csv]").click()
+        lines = list(csv.DictReader(io.StringIO((await (await info.value).path()).read_text(encoding="utf-8"))))
+        line = next(x for x in lines if (x["category"], x["subcategory"]) == ("broadband", "slow"))
+        assert complaint["number"] in line["tickets"].split()
+        assert int(line["count"]) == int(await slow.locator("[data-count]").inner_text())
+        await page.get_by_role("link", name="English").click()  # the same table in English, then back
+        await expect(page.locator("h2#h-report")).to_have_text("Monthly complaint statistics (NJ table 4)")
+        await expect(page.locator("#table4 tr[data-row='broadband/egress'] th")).to_have_text("Broadband faults")
+        await page.get_by_role("link", name="中文").click()
+        await expect(page.locator("h2#h-report")).to_have_text("月度投诉统计（表四）")
+
+        await page.get_by_role("link", name="满意度报表").click()
+        await page.get_by_label("月份").fill(month)
+        await page.get_by_label("范围").select_option("quarter")
+        await page.get_by_role("button", name="查看").click()
+        row = page.locator(f"#satisfaction tr[data-department='{dept}']")
+        await expect(row.locator("[data-satisfied]")).to_have_text("1")
+        await expect(row.locator("[data-rate]")).to_have_text("100.00%")
+        await ops.shot("reports-satisfaction")
+        async with page.expect_download() as info:
+            await page.locator("[data-export=xlsx]").click()
+        assert (await (await info.value).path()).read_bytes()[:2] == b"PK"  # an XLSX (zip) file
+
+        await page.goto(f"/compensation?claim={claim['claim_id']}")
+        panel = page.locator("#claim")
+        await expect(panel.locator("[data-claim-status]")).to_have_text("due")
+        assert await page.locator("[data-action=dispute]").count() == 0  # ops may exempt, not dispute (CT-3.3.1)
+        await page.get_by_label("免责原因").select_option("customer-caused")
+        await page.get_by_label("证据说明").fill("客户要求改天上门")
+        await page.get_by_role("button", name="登记免责").click()
+        await expect(page.locator(".flash.ok")).to_be_visible()
+        await expect(page.locator("#claim [data-claim-status]")).to_have_text("exempt")
+        await expect(page.locator("#exemptions [data-state]")).to_have_attribute("data-state", "standing")
+        await expect(page.locator(f"#claims tr[data-claim='{claim['claim_id']}'] [data-exemptions]")).to_contain_text(
+            "customer-caused")
+        await ops.shot("compensation-exemption")
+
+        await page.goto(f"/board?department={dept}")
+        await expect(page.locator("#work-items")).to_contain_text(mail["number"])
+        await expect(page.locator("#work-items")).to_contain_text(fault["number"])
+        await expect(page.locator("#work-breached")).to_contain_text(mail["number"])
+        await expect(page.locator("#breached")).not_to_contain_text(mail["number"])  # not among customer tickets
+        await ops.shot("board-work-items")
+        await page.locator("#work-breached").get_by_role("link", name=mail["number"]).click()
+        await expect(page.locator("h1")).to_contain_text(mail["number"])
+        await expect(page.locator("#timeline")).to_contain_text("MailReceived")
+        await expect(page.locator("#item-timers")).to_contain_text("TT-email-72h")
+        await ops.shot("work-item")
+        assert ops.outside.seen == []
+    finally:
+        await context.close()
+
+    context, agent = await signed_in(chromium, console, stack.keys[Role.AGENT])
+    page = agent.page
+    try:  # the customer disputes it and no call recording backs it: void, the claim is due again
+        await page.goto(f"/compensation?claim={claim['claim_id']}")
+        assert await page.locator("[data-action=record-exemption]").count() == 0
+        await page.get_by_label("争议说明").fill("客户否认曾要求改天")
+        await page.get_by_role("button", name="登记争议").click()
+        await expect(page.locator(".flash.ok")).to_be_visible()
+        await expect(page.locator("#exemptions [data-state]")).to_have_attribute("data-state", "void")
+        await expect(page.locator("#claim [data-claim-status]")).to_have_text("due")
+        await agent.shot("compensation-dispute")
+        assert agent.outside.seen == []
+    finally:
+        await context.close()
+
+
 async def test_a_role_without_rights_sees_no_button_and_gets_403(stack: Stack, chromium: Any, console: str) -> None:
     from playwright.async_api import expect
 
@@ -298,6 +427,18 @@ def _fault() -> dict[str, Any]:
     from tests.support.tickets import fault_report
 
     return fault_report()
+
+
+async def _work_item(stack: Stack, path: str, body: dict[str, Any]) -> dict:
+    role = Role.NMS if path == "/network-faults" else Role.SUPERVISOR
+    r = await stack.clients["dispatch"].post(path, json=body, headers=stack.auth(role))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def _timer(stack: Stack, item_id: str, state: str) -> dict | None:
+    found = await timers(stack, uuid.UUID(item_id))
+    return next((t for t in found if t["state"] == state), None)
 
 
 async def _entries(stack: Stack, tid: str) -> list[dict] | None:

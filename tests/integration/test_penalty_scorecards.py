@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -36,10 +37,10 @@ COMPOSITE = "pack: kpi-test\ninclude: [default, catv-service-norms]\n"
 
 
 @contextmanager
-def cs_policy(stack: Stack, tmp_path: Path) -> Iterator[PenaltyConfig]:
+def cs_policy(stack: Stack, tmp_path: Path, extra: str = "") -> Iterator[PenaltyConfig]:
     rt = stack.runtime("penalty")
     path = tmp_path / "kpi-test.yaml"
-    path.write_text(COMPOSITE, encoding="utf-8")
+    path.write_text(COMPOSITE + extra, encoding="utf-8")
     before = rt.config
     rt.config = PenaltyConfig(path=path, policy=load_policy(path), tz=before.tz)
     try:
@@ -103,7 +104,7 @@ async def test_on_time_and_response_figures_their_tickets_and_closing_the_month_
         await eventually(lambda: applied_timers(stack, t, 8), timeout=30)
 
         body = await card(stack, MONTH, dept)
-        assert body["frozen"] is False and {n["kpi"].split(" ")[0] for n in body["not_measured"]} >= {"calls"}
+        assert body["frozen"] is False and body["not_measured"] == []  # calls, faults and devices are measured
         on_time = figure(body, "CS-on-time")  # 4 of 5 rounds on time (the retracted breach is on time): 80%
         assert (on_time["numerator"], on_time["denominator"], on_time["rate_percent"], on_time["target_percent"],
                 on_time["points"]) == (4, 5, "80.00", "99.00", "-38.00")
@@ -283,3 +284,151 @@ async def test_the_cli_replays_and_runs_a_what_if_against_the_same_server(stack:
                                                            MONTH], env=env)
         assert out.exit_code == 0, out.output
         assert "difference +3,000 fen" in out.output and "person:p1  CS-21.5" in out.output
+
+
+NOV = "2025-11"  # a month no other test writes to: admin backdates into it (policy field_time: admin 3650 d)
+
+
+def nov(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 11, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+async def test_calls_per_agent_and_the_network_figures_from_calls_and_faults_posted_to_the_apis(
+        stack: Stack, tmp_path: Path) -> None:
+    """RULEBOOK §5.3 through the real broker: the IVR posts calls to intake (CallHandled on gongdan.calls), the NMS
+    reports faults to dispatch (NetworkFault* on gongdan.tickets); penalty's scorecards count them."""
+    tag = uuid.uuid4().hex[:6]
+    dept, a1, a2 = f"kpi-net-{tag}", f"ag-{tag}-1", f"ag-{tag}-2"
+    admin = stack.auth(Role.ADMIN)  # backdates into November (policy field_time: admin 3650 d)
+    intake, dispatch = stack.clients["intake"], stack.clients["dispatch"]
+    made = await dispatch.post("/directory/departments", json={"id": dept, "name": dept}, headers=admin)
+    assert made.status_code == 201, made.text
+
+    async def report(layer: str, at: datetime, device: str | None = None) -> str:
+        body = {"layer": layer, "description": f"{layer} 告警", "department": dept, "occurred_at": at.isoformat()}
+        r = await dispatch.post("/network-faults", json=body | ({"device_id": device} if device else {}),
+                                headers=admin)
+        assert r.status_code == 201, r.text
+        return r.json()["fault_id"]
+
+    async def fix(fault_id: str, at: datetime) -> None:
+        r = await dispatch.post(f"/network-faults/{fault_id}/fix", json={"occurred_at": at.isoformat()},
+                                headers=admin)
+        assert r.status_code == 200, r.text
+
+    async def call(call_id: str, agent: str, start: datetime, minutes: int = 4, **more: Any) -> Any:
+        body = {"call_id": call_id, "agent": agent, "started_at": start.isoformat(),
+                "ended_at": (start + timedelta(minutes=minutes)).isoformat(), **more}
+        return await intake.post("/calls", json=body, headers=admin)
+
+    with cs_policy(stack, tmp_path, f"penalties:\n  kpis:\n    CS-device-fault-rate: "
+                                    f"{{managed_devices: {{{dept}: 400}}}}\n"):
+        egress = [await report("egress", nov(3 + i, 9)) for i in range(4)]  # 4: one over 3 (−5)
+        agg = [await report("aggregation", nov(d, 10), "agg-1") for d in (5, 12, 19)]  # 1 + 2 + 4
+        agg.append(await report("aggregation", nov(6, 10), "agg-2"))  # + 1 = 8 of 400 managed
+        core = await report("core", nov(20, 10))
+        await fix(core, nov(20, 12))  # 2 h down
+        backbone = await report("backbone", nov(30, 22))  # still open: 2 h to the month's end
+
+        ticket = await new_ticket(stack, fault_report(occurred_at=nov(7, 9, 1).isoformat()), role=Role.ADMIN)
+        for i, start in enumerate((nov(3, 9), nov(4, 9), nov(30, 23, 58))):  # the last ends on 1 December
+            assert (await call(f"acd-{tag}-1{i}", a1, start)).status_code == 201
+        assert (await call(f"acd-{tag}-20", a2, nov(7, 9), ticket_number=ticket["number"])).status_code == 201
+        assert (await call(f"acd-{tag}-21", a2, nov(8, 9))).status_code == 201
+        again = await call(f"acd-{tag}-10", a1, nov(3, 9))  # the ACD posts the same call again
+        assert again.status_code == 200 and again.json()["agent"] == a1
+        # December's call: not November's
+        assert (await call(f"acd-{tag}-dec", a1, datetime(2025, 12, 1, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+                ).status_code == 201
+
+        async def figures() -> dict[str, dict[str, Any]] | None:
+            mine = (await card(stack, NOV, dept))["departments"]
+            cs = (await card(stack, NOV, "customer-service"))["departments"]
+            figs = {f["kpi"]: f for d in mine + cs for f in d["figures"]}
+            wanted = {"CS-egress-faults": 4, "CS-device-fault-rate": 8, "CS-calls-per-agent": 5}
+            done = all(figs.get(k, {}).get("numerator") == n for k, n in wanted.items())
+            return figs if done and {"CS-core-reliability", "CS-backbone-reliability"} <= set(figs) else None
+
+        figs = await eventually(figures, timeout=60)
+        csv = await stack.clients["penalty"].get("/scorecards", headers=stack.auth(Role.OPS), params={
+            "month": NOV, "department": "customer-service", "format": "csv"})
+
+    e = figs["CS-egress-faults"]
+    assert (e["department"], e["numerator"], e["denominator"], e["value"], e["target"], e["unit"], e["points"],
+            e["deduction"]) == (dept, 4, 1, "4.00", "3", "faults a month", "95.00", "-5.00")
+    assert sorted(x["ticket_id"] for x in e["tickets"]) == sorted(egress)
+
+    d = figs["CS-device-fault-rate"]
+    assert (d["numerator"], d["denominator"], d["rate_percent"], d["target_percent"], d["direction"]) == (
+        8, 400, "2.00", "1.00", "at-most")
+    assert [(x["fault_id"], x["device_id"], x["counts"]) for x in d["tickets"]] == [
+        (agg[0], "agg-1", 1), (agg[3], "agg-2", 1), (agg[1], "agg-1", 2), (agg[2], "agg-1", 4)]
+
+    for kpi, fault, is_open in (("CS-core-reliability", core, False), ("CS-backbone-reliability", backbone, True)):
+        r = figs[kpi]  # 1 − 7,200 s / (8,760 h = 31,536,000 s) = 99.977%
+        assert (r["numerator"], r["denominator"], r["downtime_seconds"], r["rate_percent"]) == (
+            31_528_800, 31_536_000, 7200, "99.98"), kpi
+        [item] = r["tickets"]
+        assert (item["fault_id"], item["open"], item["downtime_seconds"]) == (fault, is_open, 7200)
+
+    c = figs["CS-calls-per-agent"]  # 5 calls / 2 agents = 2.50 a month: below 1,500, zero
+    assert (c["department"], c["numerator"], c["denominator"], c["value"], c["target"], c["points"],
+            c["deduction"]) == ("customer-service", 5, 2, "2.50", "2200", "0.00", "-100.00")
+    assert [(x["agent"], x["calls"], x["with_ticket"], x["ok"], x["points"]) for x in c["tickets"]] == [
+        (a1, 3, 0, False, "0.00"), (a2, 2, 1, False, "0.00")]
+
+    [row] = [line for line in csv.text.splitlines() if ",CS-calls-per-agent," in line]
+    assert row.startswith(f"{NOV},customer-service,CS-calls-per-agent,calls per agent-month,5,2,,,at-least,0.00,")
+    assert row.endswith(f"{a1} {a2},{a1} {a2},2.50,2200,calls per agent")
+
+
+async def test_the_ivr_posts_each_call_once_and_bad_calls_are_refused_naming_the_field(stack: Stack) -> None:
+    tag = uuid.uuid4().hex[:6]
+    intake, ivr = stack.clients["intake"], stack.auth(Role.IVR)
+    now = stack.clock.now()
+    body = {"call_id": f"acd-{tag}", "agent": "agent-07", "started_at": (now - timedelta(minutes=5)).isoformat(),
+            "ended_at": (now - timedelta(minutes=1)).isoformat()}
+    first = await intake.post("/calls", json=body, headers=ivr | {"Idempotency-Key": f"k-{tag}"})
+    assert first.status_code == 201, first.text
+    recorded = first.json()
+    assert recorded["stream_id"] == str(uuid.uuid5(uuid.UUID("5d0c4a57-8c3e-5b1e-9a61-63616c6c7321"), f"acd-{tag}"))
+    assert (recorded["duration_seconds"], recorded["ticket_id"], recorded["reported_by"]) == (240, None, "test-ivr")
+    replay = await intake.post("/calls", json=body, headers=ivr | {"Idempotency-Key": f"k-{tag}"})
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == recorded
+    repost = await intake.post("/calls", json=body, headers=ivr)  # a retry without the key: the call id decides
+    assert repost.status_code == 200 and repost.json()["event_id"] == recorded["event_id"]
+    read = await intake.get(f"/calls/acd-{tag}", headers=stack.auth(Role.AGENT))
+    assert read.status_code == 200 and read.json() == recorded
+
+    other = await intake.post("/calls", json=body | {"agent": "agent-08"}, headers=ivr)
+    assert other.status_code == 409, other.text
+    assert other.json()["error"]["differs"] == ["agent"] and other.json()["error"]["current_state"] == "recorded"
+
+    async def refused(changes: dict[str, Any]) -> dict[str, str]:
+        r = await intake.post("/calls", json=body | {"call_id": f"acd-{tag}-x"} | changes, headers=ivr)
+        assert r.status_code == 422, r.text
+        return {f["field"]: f["rule"] for f in r.json()["error"]["fields"]}
+
+    late = {"started_at": (now - timedelta(hours=2)).isoformat(), "ended_at": (now - timedelta(hours=1)).isoformat()}
+    assert await refused(late) == {"ended_at": "field-time"}  # the IVR may report 15 min after (policy)
+    assert await refused({"ended_at": body["started_at"], "started_at": body["ended_at"]}) == {
+        "ended_at": "call_times"}
+    assert await refused({"ticket_number": "2019-KF-999999"}) == {"ticket_number": "ticket_reference"}
+    assert await refused({"agent": "a\u0000b"}) == {"agent": "control_characters"}
+    assert await refused({"started_at": "2026-03-02T09:00:00"}) == {"started_at": "timezone_aware"}
+    assert (await intake.get(f"/calls/acd-{tag}-x", headers=stack.auth(Role.AGENT))).status_code == 404
+    assert (await intake.post("/calls", json=body, headers=stack.auth(Role.AGENT))).status_code == 403
+
+
+async def test_a_fault_report_keeps_its_device_in_dispatchs_timeline(stack: Stack) -> None:
+    r = await stack.clients["dispatch"].post("/network-faults", json={
+        "layer": "aggregation", "description": "汇聚交换机离线", "department": "network-ops",
+        "device_id": "agg-sw-07"}, headers=stack.auth(Role.NMS))
+    assert r.status_code == 201, r.text
+    view = await stack.clients["dispatch"].get(f"/network-faults/{r.json()['fault_id']}",
+                                               headers=stack.auth(Role.DISPATCHER))
+    assert view.json()["timeline"][0]["payload"]["device_id"] == "agg-sw-07"
+    bad = await stack.clients["dispatch"].post("/network-faults", json={
+        "layer": "aggregation", "description": "x", "device_id": "x" * 201}, headers=stack.auth(Role.NMS))
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "device_id"

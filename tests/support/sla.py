@@ -45,21 +45,25 @@ async def publish(stack: Stack, *envelopes: Envelope) -> None:
         await producer.stop()
 
 
-async def sla_events(stack: Stack, ticket_id: uuid.UUID) -> list[Envelope]:
-    """Every event on gongdan.sla for this ticket, read from the beginning without a consumer group."""
+async def topic_events(stack: Stack, topic: str, ticket_id: uuid.UUID) -> list[Envelope]:
+    """Every event on `topic` keyed by this ticket (stream), read from the beginning without a consumer group."""
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.settings.kafka_bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()  # noqa: SLF001 - a group-less reader needs fresh metadata
-        parts = [TopicPartition(TOPICS.sla, p) for p in consumer.partitions_for_topic(TOPICS.sla) or ()]
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         batch = await consumer.getmany(timeout_ms=500, max_records=100_000)
         key = str(ticket_id).encode()
-        found = [decode(m.value) for msgs in batch.values() for m in msgs if m.key == key]
-        return sorted(found, key=lambda e: e.sequence)
+        return [decode(m.value) for msgs in batch.values() for m in msgs if m.key == key]
     finally:
         await consumer.stop()
+
+
+async def sla_events(stack: Stack, ticket_id: uuid.UUID) -> list[Envelope]:
+    """Every event on gongdan.sla for this ticket, in the monitor's order."""
+    return sorted(await topic_events(stack, TOPICS.sla, ticket_id), key=lambda e: e.sequence)
 
 
 def types(events: list[Envelope]) -> list[str]:

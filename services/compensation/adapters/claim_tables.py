@@ -38,6 +38,8 @@ class ClaimTables:
     lines: Table
     notifications: Table
     event_sequence: Sequence
+    announcements: Table
+    clawbacks: Table
 
 
 def claim_tables(metadata: MetaData) -> ClaimTables:
@@ -111,9 +113,10 @@ def claim_tables(metadata: MetaData) -> ClaimTables:
         Column("batch_id", Uuid, ForeignKey("payout_batches.batch_id"), nullable=False, index=True),
         Column("claim_id", Uuid, ForeignKey("compensation_claims.claim_id"), nullable=False),
         Column("amount", Integer, nullable=False),
-        Column("status", String(20), nullable=False),  # pending | paid | failed
+        # pending | paid | failed | removed (its claim stopped being payable before payment: out of the batch)
+        Column("status", String(20), nullable=False),
         Column("top_up_ref", String(limits.REFERENCE)),
-        Column("failure_reason", Text),
+        Column("failure_reason", Text),  # failed: why; removed: why it left the batch
         Column("marked_by", String(limits.PERSON)),
         Column("marked_at", tz),
     )
@@ -136,5 +139,36 @@ def claim_tables(metadata: MetaData) -> ClaimTables:
         Column("sent_at", tz),
         Column("suppressed", Boolean, nullable=False, server_default="false"),
     )
+    announcements = Table(
+        # RULEBOOK §9.12: what was announced of each exemption of a ticket (CompensationExemptionRecorded, then
+        # CompensationExemptionVoided), so each change is published once whatever the number of recomputations.
+        "compensation_exemption_announcements", metadata,
+        Column("exemption_id", Uuid, primary_key=True),  # a recorded exemption's id, or the automatic one's
+        Column("ticket_id", Uuid, nullable=False, index=True),
+        Column("code", String(CODE), nullable=False),
+        Column("state", String(20), nullable=False),  # recorded | voided
+        Column("changed_at", tz, nullable=False),
+    )
+    clawbacks = Table(
+        # A paid claim that stopped being payable (an exemption recorded after payment, CT-3.2): the paid amount is
+        # to be recovered. `cancelled` when the claim is payable again (the exemption voided, CT-3.3.1).
+        "payout_clawbacks", metadata,
+        Column("clawback_id", Uuid, primary_key=True),
+        Column("claim_id", Uuid, ForeignKey("compensation_claims.claim_id"), nullable=False, index=True),
+        Column("ticket_id", Uuid, nullable=False),
+        Column("batch_id", Uuid, ForeignKey("payout_batches.batch_id"), nullable=False, index=True),
+        Column("line_id", Uuid, ForeignKey("payout_lines.line_id"), nullable=False),
+        Column("amount", Integer, nullable=False),  # what was paid, in the claim's minor unit
+        Column("currency", String(3), nullable=False),
+        Column("unit", String(10), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("exemption_code", String(CODE)),
+        Column("state", String(20), nullable=False),  # open | cancelled
+        Column("recorded_at", tz, nullable=False),
+        Column("cancelled_at", tz),
+        Column("cancel_reason", Text),
+    )
+    # At most one open clawback per claim.
+    Index("uq_payout_clawback_open_claim", clawbacks.c.claim_id, unique=True, postgresql_where=text("state = 'open'"))
     return ClaimTables(claims, exemptions, confirmations, batches, lines, notifications,
-                       Sequence("compensation_event_seq", metadata=metadata))
+                       Sequence("compensation_event_seq", metadata=metadata), announcements, clawbacks)

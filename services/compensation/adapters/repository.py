@@ -5,13 +5,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Uuid, any_, func, insert, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.compensation.adapters.tables import claims as T
 from services.compensation.adapters.tables import directory, observed
 from services.compensation.domain.claims import Exemption
-from services.compensation.domain.facts import Fact
+from services.compensation.domain.facts import FOLDED, Fact
+from shared.events import Envelope
+from shared.events.catalog import TicketCreated
+
+
+def any_of(ids: list[uuid.UUID]) -> Any:
+    """`= ANY(:ids)` with one array parameter: one statement shape (and prepared statement) for any number of ids."""
+    return any_(literal(list(ids), ARRAY(Uuid)))
 
 
 async def lock_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> None:
@@ -28,10 +37,9 @@ async def ticket_facts(conn: AsyncConnection, ticket_id: uuid.UUID) -> list[Fact
 
 async def exemptions(conn: AsyncConnection, ticket_id: uuid.UUID) -> list[Exemption]:
     x = T.exemptions
-    rows = (await conn.execute(select(x).where(x.c.ticket_id == ticket_id).order_by(x.c.recorded_at))).mappings()
-    return [Exemption(exemption_id=str(r["exemption_id"]), code=r["code"], note=r["note"], promise=r["promise"],
-                      cause=r["cause"], recording_ref=r["recording_ref"], disputed=r["disputed_at"] is not None,
-                      dispute_note=r["dispute_note"]) for r in rows]
+    rows = (await conn.execute(select(x).where(x.c.ticket_id == ticket_id)
+                               .order_by(x.c.recorded_at, x.c.exemption_id))).mappings()
+    return [_exemption(r) for r in rows]
 
 
 async def confirmed(conn: AsyncConnection, ticket_id: uuid.UUID) -> bool:
@@ -56,3 +64,106 @@ async def district(conn: AsyncConnection, district_id: str | None) -> tuple[bool
         return False, None
     row = await directory.get(conn, "district", district_id)
     return (bool(row["ct_same_day_opt_in"]), row["area_type"]) if row else (False, None)
+
+
+# --- many tickets at once: what a batch recomputation reads (one statement each, whatever the number of tickets) --
+
+
+async def record_facts(conn: AsyncConnection, events: list[Envelope]) -> None:
+    """What `ObservedTables.record` does for one event, for a consumed run: every event kept, and counted against its
+    ticket (a count of 2 for one event would be a double apply). Two executemany statements, each compiled once and
+    sent as multi-row inserts (insertmanyvalues), rather than a multi-row VALUES compiled anew for every batch."""
+    e, t = observed.events, observed.tickets
+    await conn.execute(insert(e), [
+        {"event_id": ev.event_id, "ticket_id": ev.ticket_id, "type": ev.type, "sequence": ev.sequence,
+         "producer": ev.producer, "occurred_at": ev.occurred_at, "recorded_at": ev.recorded_at,
+         "payload": ev.payload.model_dump(mode="json")} for ev in events])
+    per: dict[uuid.UUID, dict[str, Any]] = {}
+    for ev in events:
+        row = per.setdefault(ev.ticket_id, {"ticket_id": ev.ticket_id, "events_applied": 0, "number": None,
+                                            "kind": None, "received_at": None})
+        row["events_applied"] += 1
+        if isinstance(ev.payload, TicketCreated):
+            row |= {"number": ev.payload.number, "kind": ev.payload.kind, "received_at": ev.occurred_at}
+    stmt = pg_insert(t)
+    stmt = stmt.on_conflict_do_update(index_elements=[t.c.ticket_id], set_={
+        "events_applied": t.c.events_applied + stmt.excluded.events_applied,
+        **{k: func.coalesce(stmt.excluded[k], t.c[k]) for k in ("number", "kind", "received_at")}})
+    await conn.execute(stmt, [per[k] for k in sorted(per)])
+
+
+async def lock_tickets(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> None:
+    """`lock_ticket` for many tickets in one statement, in a fixed (sorted) order so two lockers never deadlock."""
+    keys = sorted(f"claims:{t}" for t in ticket_ids)
+    await conn.execute(text("SELECT count(pg_advisory_xact_lock(hashtextextended(k, 11))) "
+                            "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"),
+                       {"keys": keys})
+
+
+async def facts_of(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Fact]]:
+    """The facts a claim can depend on (the types `fold` applies) of every ticket, by ticket."""
+    e = observed.events
+    rows = (await conn.execute(select(e.c.ticket_id, e.c.type, e.c.occurred_at, e.c.recorded_at, e.c.payload)
+                               .where(e.c.ticket_id == any_of(ticket_ids), e.c.type.in_(sorted(FOLDED)))
+                               .order_by(e.c.recorded_at, e.c.sequence))).all()
+    out: dict[uuid.UUID, list[Fact]] = {}
+    for r in rows:
+        out.setdefault(r.ticket_id, []).append(Fact(r.type, r.occurred_at, r.recorded_at, r.payload))
+    return out
+
+
+def _exemption(r: Any) -> Exemption:
+    return Exemption(exemption_id=str(r["exemption_id"]), code=r["code"], note=r["note"], promise=r["promise"],
+                     cause=r["cause"], recording_ref=r["recording_ref"], disputed=r["disputed_at"] is not None,
+                     dispute_note=r["dispute_note"],
+                     extra={"recorded_by": r["recorded_by"], "recorded_at": r["recorded_at"]})
+
+
+async def exemptions_of(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Exemption]]:
+    x = T.exemptions
+    rows = (await conn.execute(select(x).where(x.c.ticket_id == any_of(ticket_ids))
+                               .order_by(x.c.recorded_at, x.c.exemption_id))).mappings()
+    out: dict[uuid.UUID, list[Exemption]] = {}
+    for r in rows:
+        out.setdefault(r["ticket_id"], []).append(_exemption(r))
+    return out
+
+
+async def confirmed_of(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    c = T.confirmations
+    return set((await conn.execute(select(c.c.ticket_id).where(c.c.ticket_id == any_of(ticket_ids)))).scalars())
+
+
+async def districts_of(conn: AsyncConnection, ids: set[str]) -> dict[str, tuple[bool, str | None]]:
+    """(CT-2.5 rural opt-in, area type) of each district compensation's directory copy has."""
+    found = await directory.known(conn, "district", ids)
+    return {k: (bool(row["ct_same_day_opt_in"]), row["area_type"]) for k, row in found.items()}
+
+
+async def claims_of_many(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Every stored claim of the tickets, locked for this transaction."""
+    c = T.claims
+    rows = (await conn.execute(select(c).where(c.c.ticket_id == any_of(ticket_ids))
+                               .order_by(c.c.ticket_id, c.c.scheme, c.c.promise).with_for_update())).mappings()
+    out: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["ticket_id"], []).append(dict(r))
+    return out
+
+
+async def announced_of(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, str]]:
+    """The announced state (recorded | voided) of every exemption of the tickets (RULEBOOK §9.12)."""
+    a = T.announcements
+    out: dict[uuid.UUID, dict[uuid.UUID, str]] = {}
+    for r in (await conn.execute(select(a.c.ticket_id, a.c.exemption_id, a.c.state)
+                                 .where(a.c.ticket_id == any_of(ticket_ids)))).all():
+        out.setdefault(r.ticket_id, {})[r.exemption_id] = r.state
+    return out
+
+
+async def next_sequences(conn: AsyncConnection, n: int) -> list[int]:
+    """`n` numbers of the event sequence in one statement."""
+    if n <= 0:
+        return []
+    rows = await conn.execute(select(T.event_sequence.next_value()).select_from(func.generate_series(1, n)))
+    return [int(r[0]) for r in rows]

@@ -176,3 +176,7 @@ def _resumed(s: TicketFacts, f: Fact) -> TicketFacts:
 def _span(td: timedelta) -> str:
     minutes = int(td.total_seconds() // 60)
     return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+#: The event types `fold` applies: the only ones a claim can depend on.
+FOLDED = frozenset(_HANDLERS)

@@ -43,9 +43,10 @@ async def run_write(rt: ServiceRuntime, principal: Principal, key: str | None, p
 
 
 def payment_state(row: dict[str, Any], now: Any, cfg: CompensationConfig) -> str | None:
-    """CT-3.4: `due` (time left), `at-risk` (within at_risk_before of the limit), `missed`, `paid`; None: nothing due."""
+    """CT-3.4: `due` (time left), `at-risk` (within at_risk_before of the limit), `missed`, `paid`; `clawback`: paid,
+    then no longer payable (an exemption recorded after payment), the amount to be recovered; None: nothing due."""
     if row["payout_state"] == "paid":
-        return "paid"
+        return "paid" if row["status"] == "due" else "clawback"
     if row["status"] != "due" or row["payment_due_at"] is None:
         return None
     scheme = cfg.schemes.schemes.get(row["scheme"])
@@ -86,7 +87,8 @@ async def ticket_claims(ticket_id: uuid.UUID, rt: RuntimeDep, _: Reader) -> dict
 async def list_claims(rt: RuntimeDep, _: Reader,
                       status: Annotated[Literal["open", "met", "due", "exempt", "void"] | None, Query()] = None,
                       scheme: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9-]+$")] = None,
-                      payment: Annotated[Literal["due", "at-risk", "missed", "paid"] | None, Query()] = None,
+                      payment: Annotated[Literal["due", "at-risk", "missed", "paid", "clawback"] | None,
+                                         Query()] = None,
                       limit: LimitQ = 200) -> dict[str, Any]:
     cfg: CompensationConfig = rt.config
     now = rt.clock.now()
@@ -97,7 +99,8 @@ async def list_claims(rt: RuntimeDep, _: Reader,
     if scheme:
         query = query.where(c.c.scheme == scheme)
     if payment:
-        query = query.where(c.c.status == "due") if payment != "paid" else query.where(c.c.payout_state == "paid")
+        query = (query.where(c.c.payout_state == "paid") if payment in ("paid", "clawback")
+                 else query.where(c.c.status == "due"))
     async with rt.engine.connect() as conn:
         rows = [dict(r) for r in (await conn.execute(query)).mappings()]
     shown = [view(r, now, cfg) for r in rows]

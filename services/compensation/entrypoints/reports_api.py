@@ -144,28 +144,48 @@ async def audit_list(rt: RuntimeDep, _: Reader, from_: From = None,
 
 
 PAID_COLUMNS = ["paid_at", "batch", "number", "account", "customer", "amount", "unit", "currency", "clause",
-                "top_up_ref"]
+                "top_up_ref", "kind", "reason"]
 
 
 @router.get("/reports/paid", responses={**EXPORTS, **error_responses(422)},
-            summary="CT-5: the monthly list of compensation paid (by the local month it was marked paid)")
+            summary="CT-5: the monthly list of compensation paid (by the local month it was marked paid), and "
+                    "clawbacks of paid claims that stopped being payable (by the month recorded)")
 async def paid_list(rt: RuntimeDep, _: Reader, month: Month, format: Format = "json") -> Any:
+    """Rows of `kind` `payment` (amount paid, `paid_at` when it was marked paid) and `clawback` (a paid claim an
+    exemption recorded afterwards made not payable, CT-3.2: the paid amount negative, `paid_at` when the clawback
+    was recorded; a clawback cancelled since, because a dispute voided the exemption, is not listed). `totals`:
+    paid per currency; `clawbacks`: clawed back per currency; `net`: the difference."""
     lo, hi = _month(month, _zone(rt.config))
-    c, ln, b = T.claims, T.lines, T.batches
+    c, ln, b, cb = T.claims, T.lines, T.batches, T.clawbacks
     async with rt.engine.connect() as conn:
         rows = (await conn.execute(
             select(c, b.c.number.label("batch_number"), ln.c.amount.label("line_amount"))
             .join(ln, and_(ln.c.claim_id == c.c.claim_id, ln.c.status == "paid")).join(b, b.c.batch_id == ln.c.batch_id)
             .where(c.c.payout_state == "paid", c.c.paid_at >= lo, c.c.paid_at < hi)
             .order_by(c.c.paid_at))).mappings().all()
+        clawed = (await conn.execute(
+            select(cb, c.c.number, c.c.account, c.c.customer_name, c.c.clause, c.c.top_up_ref,
+                   b.c.number.label("batch_number"))
+            .join(c, c.c.claim_id == cb.c.claim_id).join(b, b.c.batch_id == cb.c.batch_id)
+            .where(cb.c.state == "open", cb.c.recorded_at >= lo, cb.c.recorded_at < hi)
+            .order_by(cb.c.recorded_at))).mappings().all()
     out = [{"claim_id": str(r["claim_id"]), "paid_at": r["paid_at"].isoformat(), "batch": r["batch_number"],
             "number": r["number"], "account": r["account"], "customer": r["customer_name"],
             "amount": r["line_amount"], "unit": r["unit"], "currency": r["currency"], "clause": r["clause"],
-            "top_up_ref": r["top_up_ref"]} for r in rows]
+            "top_up_ref": r["top_up_ref"], "kind": "payment", "reason": ""} for r in rows]
+    backs = [{"claim_id": str(r["claim_id"]), "paid_at": r["recorded_at"].isoformat(), "batch": r["batch_number"],
+              "number": r["number"], "account": r["account"], "customer": r["customer_name"],
+              "amount": -r["amount"], "unit": r["unit"], "currency": r["currency"], "clause": r["clause"],
+              "top_up_ref": r["top_up_ref"], "kind": "clawback", "reason": r["reason"]} for r in clawed]
     totals: dict[str, int] = {}
     for r in out:
         totals[r["currency"]] = totals.get(r["currency"], 0) + r["amount"]
-    return export(f"paid-{month}", PAID_COLUMNS, out, format, {"month": month, "totals": totals})
+    clawbacks: dict[str, int] = {}
+    for r in backs:
+        clawbacks[r["currency"]] = clawbacks.get(r["currency"], 0) - r["amount"]
+    net = {k: totals.get(k, 0) - clawbacks.get(k, 0) for k in sorted({*totals, *clawbacks})}
+    return export(f"paid-{month}", PAID_COLUMNS, out + backs, format,
+                  {"month": month, "totals": totals, "clawbacks": clawbacks, "net": net})
 
 
 SPLIT_COLUMNS = ["month", "contractor", "districts", "tickets", "installer_overtime", "late_exempt", "overtime_rate",

@@ -3,7 +3,11 @@
 A batch takes every payable (`due`), unpaid claim completed by the cut-off that is in no pending or paid line. A
 claim is in at most one live line (a partial unique index), so it is never in two open batches and never paid
 twice; a failed line frees its claim for a later batch. An open ticket's claim is not payable: it is paid once, in
-the first batch cut after it completes."""
+the first batch cut after it completes.
+
+A claim that stops being payable once batched (an exemption recorded late, CT-3.2) leaves its open batch before
+payment (line `removed`, total recomputed) or, already paid, gets a clawback (service_layer/claims.py); a claim
+payable again (the exemption voided, CT-3.3.1) goes into a later batch, or has its clawback cancelled."""
 
 from __future__ import annotations
 
@@ -58,10 +62,12 @@ async def mark_line(uow: UnitOfWork, batch_id: uuid.UUID, line_id: uuid.UUID, *,
                     by: str) -> dict[str, Any]:
     """Paid (with the top-up reference) or failed (the claim goes into a later batch)."""
     ln, c = T.lines, T.claims
-    line = (await uow.conn.execute(select(ln).where(ln.c.line_id == line_id, ln.c.batch_id == batch_id)
-                                   .with_for_update())).first()
-    if line is None:
+    ticket_id = (await uow.conn.execute(select(c.c.ticket_id).join(ln, ln.c.claim_id == c.c.claim_id)
+                                        .where(ln.c.line_id == line_id, ln.c.batch_id == batch_id))).scalar()
+    if ticket_id is None:
         raise NotFound(f"no line {line_id} in batch {batch_id}")
+    await repo.lock_ticket(uow.conn, ticket_id)  # the order a recomputation locks in: ticket, its claims, lines
+    line = (await uow.conn.execute(select(ln).where(ln.c.line_id == line_id).with_for_update())).one()
     if line.status != "pending":
         raise Conflict(f"the line is already {line.status}", current_state=line.status)
     now = uow.now()
@@ -89,6 +95,20 @@ async def mark_line(uow: UnitOfWork, batch_id: uuid.UUID, line_id: uuid.UUID, *,
     return await batch_view(uow, batch_id)
 
 
+async def _clawbacks(uow: UnitOfWork, batch_id: uuid.UUID) -> list[dict[str, Any]]:
+    cb, c = T.clawbacks, T.claims
+    rows = (await uow.conn.execute(
+        select(cb, c.c.number, c.c.account, c.c.customer_name, c.c.clause).join(c, c.c.claim_id == cb.c.claim_id)
+        .where(cb.c.batch_id == batch_id).order_by(cb.c.recorded_at, cb.c.clawback_id))).mappings().all()
+    iso = (lambda t: t.isoformat() if t else None)
+    return [{"clawback_id": str(r["clawback_id"]), "claim_id": str(r["claim_id"]), "line_id": str(r["line_id"]),
+             "ticket_id": str(r["ticket_id"]), "number": r["number"], "account": r["account"],
+             "customer": r["customer_name"], "clause": r["clause"], "amount": r["amount"], "unit": r["unit"],
+             "currency": r["currency"], "reason": r["reason"], "exemption_code": r["exemption_code"],
+             "state": r["state"], "recorded_at": iso(r["recorded_at"]), "cancelled_at": iso(r["cancelled_at"]),
+             "cancel_reason": r["cancel_reason"]} for r in rows]
+
+
 async def _lines(uow: UnitOfWork, batch_id: uuid.UUID) -> list[dict[str, Any]]:
     ln, c = T.lines, T.claims
     rows = (await uow.conn.execute(
@@ -103,13 +123,16 @@ async def batch_view(uow: UnitOfWork, batch_id: uuid.UUID) -> dict[str, Any]:
     b = (await uow.conn.execute(select(T.batches).where(T.batches.c.batch_id == batch_id))).mappings().first()
     if b is None:
         raise NotFound(f"no payout batch {batch_id}")
-    lines = await _lines(uow, batch_id)
-    return {**_batch(b), "lines": [{
+    shown = [{
         "line_id": str(r["line_id"]), "claim_id": str(r["claim_id"]), "ticket_id": str(r["ticket_id"]),
         "number": r["number"], "account": r["account"], "customer": r["customer_name"], "amount": r["amount"],
         "unit": r["unit"], "clause": r["clause"], "reason": r["evidence"].get("arithmetic", ""),
         "status": r["status"], "top_up_ref": r["top_up_ref"], "failure_reason": r["failure_reason"]}
-        for r in lines]}
+        for r in await _lines(uow, batch_id)]
+    # `lines` are the batch's live lines (pending, paid, failed): they add up to `total`. A line whose claim stopped
+    # being payable before payment left the batch (`removed`, with why); a paid one that did is clawed back.
+    return {**_batch(b), "lines": [x for x in shown if x["status"] != "removed"],
+            "removed": [x for x in shown if x["status"] == "removed"], "clawbacks": await _clawbacks(uow, batch_id)}
 
 
 def _batch(b: Any) -> dict[str, Any]:
@@ -124,7 +147,9 @@ async def list_batches(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
 
 
 async def reconciliation(uow: UnitOfWork, batch_id: uuid.UUID) -> dict[str, Any]:
-    """Lines = batch total; paid lines = the claims marked paid through this batch; all to the minor unit."""
+    """Lines = batch total; paid lines = the claims marked paid through this batch; all to the minor unit. Beside
+    them: the lines removed before payment (`removed`, not in the total) and the open clawbacks of paid claims that
+    stopped being payable (`clawbacks`; `net_paid` = paid − clawbacks)."""
     view = await batch_view(uow, batch_id)
     ln, c = T.lines, T.claims
     lines_total = sum(line["amount"] for line in view["lines"])
@@ -132,9 +157,13 @@ async def reconciliation(uow: UnitOfWork, batch_id: uuid.UUID) -> dict[str, Any]
     claims_paid = (await uow.conn.execute(
         select(func.coalesce(func.sum(c.c.amount), 0)).select_from(ln.join(c, and_(c.c.claim_id == ln.c.claim_id)))
         .where(ln.c.batch_id == batch_id, ln.c.status == "paid", c.c.payout_state == "paid"))).scalar_one()
+    clawed = sum(x["amount"] for x in view["clawbacks"] if x["state"] == "open")
     return {"batch_id": view["batch_id"], "number": view["number"], "currency": view["currency"],
             "batch_total": view["total"], "lines_total": lines_total, "paid": by_status["paid"],
             "pending": by_status["pending"], "failed": by_status["failed"], "claims_marked_paid": int(claims_paid),
+            "removed": sum(x["amount"] for x in view["removed"]), "removed_lines": len(view["removed"]),
+            "clawbacks": clawed, "clawback_count": sum(x["state"] == "open" for x in view["clawbacks"]),
+            "net_paid": by_status["paid"] - clawed,
             "balanced": lines_total == view["total"] and by_status["paid"] == int(claims_paid)}
 
 

@@ -5,9 +5,11 @@ The event source (decided for issue 11): the source database's own log of every 
 (`observed_events`, verbatim: id, type, sequence, field and system time, payload; kept for good, unlike the
 broker's retention, the embedded broker's memory or the producers' outboxes, trimmed after 7 days), each replayed
 at the time it was applied (`inbox.applied_at`), interleaved with the service's own commands at the time they were
-made, in the order of its command journal (`compensation_journal`): exemptions (`recorded_at`), disputes (`disputed_at`), field-time confirmations (`confirmed_at`), batch cuts
-(`created_at`, with their cut-off and currency) and lines marked paid or failed (`marked_at`). The clock is set to
-each item's time, so an open claim's "so far" arithmetic comes out as it was.
+made, in the order of its command journal (`compensation_journal`): exemptions (`recorded_at`), disputes
+(`disputed_at`), field-time confirmations (`confirmed_at`), batch cuts (`created_at`, with their cut-off and
+currency) and lines marked paid or failed (`marked_at`). The clock is set to each item's time, so an open claim's
+"so far" arithmetic comes out as it was. Lines removed from a batch and clawbacks are not replayed: the
+recomputations after the replayed exemptions make them again.
 
 Copied, not replayed (they are not derived from events): the directory copy (its latest version, as another
 service's data), the customer notices' delivery state and the recorded payment breaches (both records of what
@@ -15,8 +17,8 @@ happened outside; the rebuilt database must not text a customer again). The repl
 its claims produce were announced by the source, so the target's outbox is emptied at the end.
 
 Claims compare on (ticket, scheme, promise) and every figure and the evidence; claim ids follow from that key, so
-they are equal too. Batches compare on number, cut-off, currency, status, total and their lines (claim, amount,
-status, top-up reference)."""
+they are equal too. Batches compare on number, cut-off, currency, status, total, their lines (claim, amount,
+status, top-up reference) and clawbacks (claim, amount, state)."""
 
 from __future__ import annotations
 
@@ -99,7 +101,7 @@ async def _timeline(source: AsyncEngine) -> list[tuple[datetime, int, int, str, 
             command(r.created_at, "cut", r.batch_id, 3, r)
         for r in (await conn.execute(select(ln, T.claims.c.ticket_id, T.claims.c.scheme, T.claims.c.promise)
                                      .join(T.claims, T.claims.c.claim_id == ln.c.claim_id)
-                                     .where(ln.c.marked_at.is_not(None)))).all():
+                                     .where(ln.c.marked_at.is_not(None), ln.c.status != "removed"))).all():
             command(r.marked_at, "mark", r.line_id, 4, r)
     items.sort(key=lambda i: i[:3])  # stable: events keep their recorded order
     return items
@@ -218,7 +220,7 @@ async def _copy_records(source: AsyncEngine, target: AsyncEngine) -> None:
 
 async def snapshot(engine: AsyncEngine) -> tuple[dict[tuple, dict[str, Any]], dict[str, dict[str, Any]]]:
     """Claims by (ticket, scheme, promise) and batches by number, with what must be identical."""
-    c, b, ln = T.claims, T.batches, T.lines
+    c, b, ln, cb = T.claims, T.batches, T.lines, T.clawbacks
     async with engine.connect() as conn:
         claims = {(str(r["ticket_id"]), r["scheme"], r["promise"]): {"claim_id": str(r["claim_id"]),
                                                                      **{k: r[k] for k in CLAIM_FIELDS}}
@@ -228,10 +230,15 @@ async def snapshot(engine: AsyncEngine) -> tuple[dict[tuple, dict[str, Any]], di
             lines = (await conn.execute(
                 select(c.c.ticket_id, c.c.scheme, c.c.promise, ln.c.amount, ln.c.status, ln.c.top_up_ref)
                 .join(c, c.c.claim_id == ln.c.claim_id).where(ln.c.batch_id == r["batch_id"]))).all()
+            clawbacks = (await conn.execute(
+                select(c.c.ticket_id, c.c.scheme, c.c.promise, cb.c.amount, cb.c.state)
+                .join(c, c.c.claim_id == cb.c.claim_id).where(cb.c.batch_id == r["batch_id"]))).all()
             batches[r["number"]] = {"cut_off": r["cut_off"], "currency": r["currency"], "status": r["status"],
                                     "total": r["total"], "line_count": r["line_count"],
                                     "lines": sorted((str(x.ticket_id), x.scheme, x.promise, x.amount, x.status,
-                                                     x.top_up_ref or "") for x in lines)}
+                                                     x.top_up_ref or "") for x in lines),
+                                    "clawbacks": sorted((str(x.ticket_id), x.scheme, x.promise, x.amount, x.state)
+                                                        for x in clawbacks)}
     return claims, batches
 
 

@@ -13,10 +13,13 @@ PENALTY_READERS = frozenset({R.OPS, R.FINANCE, R.SUPERVISOR, R.COMPREHENSIVE, R.
 CAPABILITIES: dict[str, frozenset[Role]] = {
     "tickets.read": TICKET_READERS,                                      # dispatch GET /tickets
     "timers.read": frozenset({R.OPS, R.DISPATCHER}),                     # sla_monitor timers
+    "work_items.read": frozenset({R.OPS, R.DISPATCHER, R.HANDLER, R.TECHNICIAN, R.SUPERVISOR, R.AGENT}),  # dispatch
     "penalties.read": PENALTY_READERS,                                   # penalty ledger
     "penalties.review": frozenset({R.OPS}),                              # confirm / modify / cancel
     "penalties.close": frozenset({R.OPS}),                               # close and publish the month
-    "claims.read": frozenset({R.FINANCE, R.OPS, R.SUPERVISOR, R.AGENT}),  # compensation claims
+    "claims.read": frozenset({R.FINANCE, R.OPS, R.SUPERVISOR, R.AGENT}),  # compensation claims, exemptions
+    "exemptions.record": frozenset({R.OPS, R.SUPERVISOR}),               # CT-3.2 (the API's dispatcher has no screen)
+    "exemptions.dispute": frozenset({R.AGENT, R.SUPERVISOR}),            # CT-3.3.1: the customer's dispute
     "payouts.read": frozenset({R.FINANCE, R.OPS}),                       # payout batches, exports
     "payouts.cut": frozenset({R.FINANCE}),
     "payouts.mark": frozenset({R.FINANCE}),

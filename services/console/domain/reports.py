@@ -17,7 +17,11 @@ REPORTS: dict[str, tuple[str, str, str, bool]] = {
     "compensation-list": ("compensation", "/reports/compensation-list", "range", True),
     "paid": ("compensation", "/reports/paid", "month", True),
     "penalty-list": ("penalty", "/penalties/published", "month", True),
+    "complaints": ("penalty", "/reports/complaints", "month", True),  # NJ table 4
+    "satisfaction": ("penalty", "/reports/satisfaction", "month", True),  # GX, CS call centre
 }
+#: what the satisfaction report covers around the chosen month (GX: monthly, quarterly, annual reports)
+SCOPES = ("month", "quarter", "year")
 #: the scorecard measures the trend chart draws (the policy's `penalties: kpis:` measure of each KPI)
 TREND_MEASURES = ("on-time", "satisfaction", "effective-callback")
 MONTH = re.compile(r"^20\d{2}-(0[1-9]|1[0-2])$")
@@ -27,6 +31,39 @@ RANGE_DAYS = 7
 def month_of(value: str | None, today: date) -> str:
     """A YYYY-MM from the query, else the current month."""
     return value if value and MONTH.match(value) else today.strftime("%Y-%m")
+
+
+def satisfaction_query(month: str, scope: str | None) -> dict[str, str]:
+    """penalty's query for the satisfaction of the month, of its quarter or of its year."""
+    year, mon = month.split("-")
+    if scope == "quarter":
+        return {"quarter": f"{year}-Q{(int(mon) - 1) // 3 + 1}"}
+    if scope == "year":
+        return {"year": year}
+    return {"month": month}
+
+
+def table4_spans(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Table 4's rows with `span`: on a category's first row, how many rows it has (its 类型 cell spans them);
+    0 on the rows after it."""
+    out: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        first = i == 0 or rows[i - 1].get("category") != row.get("category")
+        span = 0
+        if first:
+            span = 1
+            while i + span < len(rows) and rows[i + span].get("category") == row.get("category"):
+                span += 1
+        out.append({**row, "span": span})
+    return out
+
+
+def below_target(rate_percent: str | None, target_percent: str | None) -> bool | None:
+    """Is the rate (percent) short of the target (percent)? None when either is missing."""
+    try:
+        return Decimal(str(rate_percent)) < Decimal(str(target_percent)) if rate_percent and target_percent else None
+    except InvalidOperation:
+        return None
 
 
 def day_of(value: str | None) -> date | None:

@@ -1,6 +1,7 @@
-"""Compensation (finance): claims with their evidence, payments at risk, payout batches (cut, CSV/XLSX, mark lines
-paid or failed) and each batch's reconciliation, through the compensation service's API; and dead letters (ops):
-every consuming service's parked events, replayed after a fix."""
+"""Compensation (finance): claims with their evidence, exemptions (CT-3.2) and disputes (CT-3.3.1), payments at risk,
+payout batches (cut, CSV/XLSX, mark lines paid or failed) and each batch's reconciliation, through the compensation
+service's API; recording an exemption (ops, supervisor) or a customer's dispute (agent, supervisor) as the API allows;
+and dead letters (ops): every consuming service's parked events, replayed after a fix."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request, Response
 
 from services.console.adapters.upstream import DEFAULT_PORTS
-from services.console.domain import permissions
+from services.console.domain import exemptions, permissions
 from services.console.entrypoints import web
 from services.console.entrypoints.board_pages import _optional
 from services.console.entrypoints.penalty_pages import _file, _write
@@ -25,13 +26,14 @@ CONSUMERS = tuple(DEFAULT_PORTS)  # every service but the console consumes a top
 
 @router.get("/compensation")
 async def compensation(request: Request, status: Annotated[str | None, Query(max_length=10)] = None,
-                       batch: uuid.UUID | None = None) -> Response:
+                       batch: uuid.UUID | None = None, claim: uuid.UUID | None = None) -> Response:
     user = web.user_for(request, "claims.read")
     up = web.upstreams(request)
     status = status if status in CLAIM_STATUSES else None
-    claims, overdue = await asyncio.gather(
+    claims, overdue, (listed, exemptions_note) = await asyncio.gather(
         up.get("compensation", "/claims", user.key, {"status": status, "limit": 500}),
-        up.get("compensation", "/payments/overdue", user.key))
+        up.get("compensation", "/payments/overdue", user.key),
+        _optional(up.get("compensation", "/exemptions", user.key, {"limit": 1000})))
     batches = shown = reconciliation = None
     if permissions.can(user.role, "payouts.read"):
         batches = (await up.get("compensation", "/payout-batches", user.key))["batches"]
@@ -40,11 +42,52 @@ async def compensation(request: Request, status: Annotated[str | None, Query(max
             shown, reconciliation = await asyncio.gather(
                 up.get("compensation", f"/payout-batches/{chosen}", user.key),
                 up.get("compensation", f"/payout-batches/{chosen}/reconciliation", user.key))
+    picked = codes = None
+    if claim is not None:
+        picked = await up.get("compensation", f"/claims/{claim}", user.key)
+        of_ticket = await up.get("compensation", f"/tickets/{picked['ticket_id']}/exemptions", user.key)
+        picked["exemptions"] = [e for e in of_ticket["exemptions"] if picked["claim_id"] in e["claims"]]
+        codes = exemptions.codes_for(of_ticket["codes"], picked["scheme"])
     now = web.now(request).strftime("%Y-%m-%dT%H:%M")
     return web.render(request, "compensation.html", user=user, claims=claims["claims"], overdue=overdue,
                       status=status, statuses=CLAIM_STATUSES, batches=batches, batch=shown,
                       reconciliation=reconciliation, now=now, done=request.query_params.get("done"),
-                      refused=request.query_params.get("refused"))
+                      refused=request.query_params.get("refused"),
+                      exemptions=exemptions.by_claim((listed or {}).get("exemptions") or []),
+                      exemptions_note=exemptions_note, exemption_state=exemptions.state, claim=picked, codes=codes)
+
+
+def _claim_page(claim_id: uuid.UUID | str) -> str:
+    return f"/compensation?claim={claim_id}"
+
+
+@router.post("/compensation/claims/{claim_id}/exemptions")
+async def record_exemption(request: Request, claim_id: uuid.UUID) -> Response:
+    """CT-3.2: an exemption with its reason code and evidence note, for the claim's promise."""
+    user = web.user_for(request, "exemptions.record")
+    fields = await web.form(request, user)
+    try:
+        ticket_id = uuid.UUID(fields.get("ticket_id", ""))
+    except ValueError:
+        return web.redirect(web.flash_url(_claim_page(claim_id), "ticket_id: the claim's ticket", ok=False))
+    body = {k: fields[k].strip() for k in ("code", "note", "promise", "cause", "recording_ref")
+            if fields.get(k, "").strip()}
+    return await _write(request, user, "compensation", f"/tickets/{ticket_id}/exemptions", body, fields,
+                        _claim_page(claim_id))
+
+
+@router.post("/compensation/exemptions/{exemption_id}/disputes")
+async def dispute_exemption(request: Request, exemption_id: uuid.UUID) -> Response:
+    """CT-3.3.1: the customer disputes the exemption; without a call recording it is void."""
+    user = web.user_for(request, "exemptions.dispute")
+    fields = await web.form(request, user)
+    back = "/compensation"
+    try:
+        back = _claim_page(uuid.UUID(fields.get("claim", "")))
+    except ValueError:
+        pass
+    body = {k: fields[k].strip() for k in ("note", "recording_ref") if fields.get(k, "").strip()}
+    return await _write(request, user, "compensation", f"/exemptions/{exemption_id}/disputes", body, fields, back)
 
 
 def _back(batch_id: uuid.UUID | str | None = None) -> str:

@@ -1,14 +1,17 @@
 """Reports (finance, ops), each as a table and as the service's own CSV/XLSX: CT-5 same-day figures per district and
 the compensation audit list (compensation /reports/same-day, /reports/compensation-list), compensation paid per
 month (/reports/paid), the TT-13 monthly penalty list with totals per department and person (penalty
-/penalties/published, /penalties/totals). Department scorecards (penalty GET /scorecards) per month with a trend
-chart drawn by plotly.js, served from the plotly wheel by the console itself (never a CDN)."""
+/penalties/published, /penalties/totals), the NJ table-4 complaint statistics (penalty /reports/complaints) and
+callback satisfaction for a month, quarter or year (GX; CS call centre; penalty /reports/satisfaction). Department
+scorecards (penalty GET /scorecards) per month with a trend chart drawn by plotly.js, served from the plotly wheel by
+the console itself (never a CDN)."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
@@ -45,54 +48,78 @@ async def library(name: str) -> Response:
     return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
 
 
-def _query(request: Request, report: str, from_: str | None, to: str | None, month: str | None) -> dict[str, str]:
+def _query(request: Request, report: str, from_: str | None, to: str | None, month: str | None,
+           scope: str | None = None) -> dict[str, str]:
     """The upstream query of a report, its period defaulted (the last 7 days; the current month)."""
     today = web.now(request).date()
     if reports.REPORTS[report][2] == "range":
         first, last = reports.period(from_, to, today)
         return {"from": first.isoformat(), "to": last.isoformat()}
+    if report == "satisfaction":
+        return reports.satisfaction_query(reports.month_of(month, today), scope)
     return {"month": reports.month_of(month, today)}
 
 
-@router.get("/reports")
-async def report_page(request: Request, report: Short = None, from_: Annotated[str | None, Query(
-        alias="from", max_length=10)] = None, to: Short = None, month: Short = None) -> Response:
-    user = web.user_for(request, "reports.read")
-    report = report if report in reports.REPORTS else next(iter(reports.REPORTS))
+def _console_query(request: Request, report: str, from_: str | None, to: str | None, month: str | None,
+                   scope: str | None) -> dict[str, str]:
+    """The console's own query of a report (what its download links carry)."""
+    today = web.now(request).date()
+    if reports.REPORTS[report][2] == "range":
+        first, last = reports.period(from_, to, today)
+        return {"from": first.isoformat(), "to": last.isoformat()}
+    shown = {"month": reports.month_of(month, today)}
+    return shown | ({"scope": scope} if report == "satisfaction" and scope in reports.SCOPES else {})
+
+
+async def _context(request: Request, user: web.User, report: str, query: dict[str, str]) -> tuple[list, dict]:
+    """The report's rows and what its section shows beside them."""
     service, path, _, _ = reports.REPORTS[report]
-    query = _query(request, report, from_, to, month)
     up = web.upstreams(request)
-    context: dict[str, Any] = {}
     if report == "penalty-list":
         body, by_dept, by_person = await asyncio.gather(
             up.get(service, path, user.key, query),
             up.get("penalty", "/penalties/totals", user.key, query | {"by": "department"}),
             up.get("penalty", "/penalties/totals", user.key, query | {"by": "person"}))
         rows = reports.published_rows(body)
-        context = {"closed": body.get("closed"), "by_department": by_dept["totals"], "by_person": by_person["totals"],
-                   "total": sum(int(r.get("amount_fen") or 0) for r in rows)}
-    else:
-        body = await up.get(service, path, user.key, query)
-        rows = body["rows"]
-        if report == "same-day":
-            context = {"districts": reports.same_day_by_district(rows)}
-        elif report == "compensation-list":
-            context = {"totals": reports.totals_by_currency(rows, {"status": "due"})}
-        else:
-            context = {"totals": body.get("totals") or {}}
-    download = "&".join(f"{k}={v}" for k, v in query.items())
+        return rows, {"closed": body.get("closed"), "by_department": by_dept["totals"],
+                      "by_person": by_person["totals"], "total": sum(int(r.get("amount_fen") or 0) for r in rows)}
+    body = await up.get(service, path, user.key, query)
+    rows = body["rows"]
+    if report == "same-day":
+        return rows, {"districts": reports.same_day_by_district(rows)}
+    if report == "compensation-list":
+        return rows, {"totals": reports.totals_by_currency(rows, {"status": "due"})}
+    if report == "complaints":
+        return reports.table4_spans(rows), {"body": body}
+    if report == "satisfaction":
+        target = next(iter(body.get("targets") or []), None)
+        below = reports.below_target(body["total"]["rate_percent"], target and target["target_percent"])
+        return rows, {"body": body, "target": target, "below": below}
+    return rows, {"totals": body.get("totals") or {}}
+
+
+@router.get("/reports")
+async def report_page(request: Request, report: Short = None, from_: Annotated[str | None, Query(
+        alias="from", max_length=10)] = None, to: Short = None, month: Short = None, scope: Short = None) -> Response:
+    user = web.user_for(request, "reports.read")
+    report = report if report in reports.REPORTS else next(iter(reports.REPORTS))
+    query = _query(request, report, from_, to, month, scope)
+    rows, context = await _context(request, user, report, query)
+    shown = _console_query(request, report, from_, to, month, scope)
+    download = urlencode(shown)
     return web.render(request, "reports.html", user=user, report=report, names=list(reports.REPORTS), query=query,
-                      rows=rows, download=download, percent=reports.percent, payer=reports.payer_name, **context)
+                      shown=shown, scopes=reports.SCOPES, rows=rows, download=download, percent=reports.percent,
+                      payer=reports.payer_name, **context)
 
 
 @router.get("/reports/{report}.{fmt}")
 async def report_file(request: Request, report: str, fmt: str, from_: Annotated[str | None, Query(
-        alias="from", max_length=10)] = None, to: Short = None, month: Short = None) -> Response:
+        alias="from", max_length=10)] = None, to: Short = None, month: Short = None, scope: Short = None) -> Response:
     user = web.user_for(request, "reports.read")
     if report not in reports.REPORTS or fmt not in ("csv", "xlsx"):
         return Response(status_code=404)
     service, path, _, _ = reports.REPORTS[report]
-    query = _query(request, report, from_, to, month) | {"format": fmt}
+    query = _query(request, report, from_, to, month, scope) | {"format": fmt}
     return _file(await web.upstreams(request).download(service, path, user.key, query))
 
 

@@ -45,6 +45,9 @@ class ReportFault(ItemCommand):
     location: Line(limits.OUTAGE_AREA) | None = None
     alarm_ref: Line(limits.REFERENCE) | None = None
     department: Department | None = Field(None, description="Department responsible for the repair")
+    device_id: Line(limits.REFERENCE) | None = Field(
+        None, description="The failed device as the NMS names it (aggregation device fault rate: repeat failures "
+                          "of a device in a month count 1, 2, 4, 8, RULEBOOK §5.3)")
 
 
 class RespondToFault(ItemCommand):
@@ -111,7 +114,7 @@ def report(cmd: ReportFault, fault_id: uuid.UUID, number: str, by: Acting) -> Ne
     return NetworkFaultReported(
         fault_id=fault_id, number=number, actor=by.actor, role=by.role, kind=cmd.layer.kind, layer=cmd.layer,
         severity=cmd.severity, staffed_room=cmd.staffed_room, description=cmd.description, location=cmd.location,
-        alarm_ref=cmd.alarm_ref, department=cmd.department)
+        alarm_ref=cmd.alarm_ref, department=cmd.department, device_id=cmd.device_id)
 
 
 def _once(state: ItemState, event_type: str, what: str) -> None:

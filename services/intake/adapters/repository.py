@@ -10,7 +10,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.adapters.tables import incidents, tickets
+from services.intake.adapters.tables import calls, incidents, tickets
 from services.intake.domain.duplicates import OpenFaultTicket
 from services.intake.domain.outages import ActiveIncident
 from services.intake.domain.status import FINISHED, next_status
@@ -100,3 +100,21 @@ async def follow_status(conn: AsyncConnection, ticket_id: uuid.UUID, event_type:
     status, paused_from = next_status(row.status, row.paused_from, event_type, payload)
     await conn.execute(update(tickets).where(tickets.c.id == ticket_id)
                        .values(status=status, paused_from=paused_from))
+
+
+async def ticket_by_number(conn: AsyncConnection, number: str) -> uuid.UUID | None:
+    return (await conn.execute(select(tickets.c.id).where(tickets.c.number == number))).scalar_one_or_none()
+
+
+async def lock_call(conn: AsyncConnection, call_id: str) -> None:
+    """Serialise posts of one call id, so two at once record it once."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"call:{call_id}"})
+
+
+async def read_call(conn: AsyncConnection, call_id: str) -> dict[str, Any] | None:
+    row = (await conn.execute(select(calls).where(calls.c.call_id == call_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def insert_call(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(calls).values(**values))

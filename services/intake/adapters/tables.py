@@ -1,4 +1,5 @@
-"""Intake's own database: tickets as logged (with intake's view of their status), outages, platform tables."""
+"""Intake's own database: tickets as logged (with intake's view of their status), outages, the calls the IVR
+reported, platform tables."""
 
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, Sequence, String, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
@@ -58,4 +59,20 @@ incidents = Table(
     Column("starts_at", DateTime(timezone=True), nullable=False),
     Column("estimated_restore_at", DateTime(timezone=True)),
     Column("restored_at", DateTime(timezone=True)),
+)
+
+# Calls the IVR/ACD reported handled (POST /calls): one row per call id, the call's CallHandled event beside it.
+calls = Table(
+    "calls",
+    metadata,
+    Column("call_id", String(limits.REFERENCE), primary_key=True),
+    Column("stream_id", Uuid, nullable=False, unique=True),  # uuid5 of the call id (shared/events/calls.py)
+    Column("agent", String(limits.PERSON), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=False),
+    Column("ticket_id", Uuid),
+    Column("ticket_number", String(40)),
+    Column("reported_by", String(limits.PERSON), nullable=False),  # API key name of the IVR/ACD
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", Uuid, nullable=False),
 )

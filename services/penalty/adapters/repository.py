@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.penalty.adapters.tables import ledger, observed
+from services.penalty.adapters.tables import event_sequence, ledger, observed
 
 E = ledger.entries
 MONTHS_LOCK = "penalty-months"
@@ -48,6 +48,12 @@ async def prior_cases(conn: AsyncConnection, clause: str, department: str | None
     q = select(func.count()).where(E.c.clause == clause, E.c.kind == "assessment", E.c.payer_id == department,
                                    local_year == year, E.c.id.not_in(reversed_ids))
     return (await conn.execute(q)).scalar_one()
+
+
+async def next_event_sequences(conn: AsyncConnection, n: int) -> list[int]:
+    """n envelope sequences for the events penalty publishes, in one round trip (monotonic, gaps allowed)."""
+    rows = await conn.execute(select(event_sequence.next_value()).select_from(func.generate_series(1, n)))
+    return [int(r[0]) for r in rows]
 
 
 async def insert_entry(conn: AsyncConnection, row: dict[str, Any]) -> bool:

@@ -1,8 +1,14 @@
 """KPI scorecards (RULEBOOK §5.3, §9.11): which tickets count, and the arithmetic of each figure. Pure.
 
-Each measure turns what penalty has seen into cases (one per ticket round, callback, dispatch or customer), each
-ok or not, charged to a team; a figure is ok cases / cases per team, with its target and points. Rates are exact
-fractions; points are pro-rated and rounded half up to 0.01 (97.5% on time against 99% at −2 a point: −3.00).
+Each ticket measure turns what penalty has seen into cases (one per ticket round, callback, dispatch or customer),
+each ok or not, charged to a team; a figure is ok cases / cases per team, with its target and points. Rates are
+exact fractions; points are pro-rated and rounded half up to 0.01 (97.5% on time against 99% at −2 a point: −3.00).
+
+The network figures come from the NMS's fault reports (`Fault`: NetworkFaultReported and its NetworkFaultFixed), per
+responsible department: egress faults a month (a count, scored in steps), the aggregation device fault rate (a
+device's k-th failure in the month counts 2^(k-1): 1, 2, 4, 8…) and reliability (1 − downtime / period). Calls per
+agent come from CallHandled, counted per agent (`AgentCalls`); the call centre's figure is calls / agents, scored in
+steps, and each agent is scored on their own count as an item of it.
 """
 
 from __future__ import annotations
@@ -13,16 +19,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from services.penalty.domain.amounts import local_month
+from services.penalty.domain.amounts import local_month, span_text
 from services.penalty.domain.facts import TicketFacts, apply, fold
-from shared.policy.kpis import DeductScoring, Kpi, ProportionalScoring
+from shared.policy.kpis import COUNT_MEASURES, DeductScoring, Kpi, ProportionalScoring, StepScoring
 from shared.policy.penalties import CUSTOMER_SERVICE
 
 CENT = Decimal("0.01")
 History = list[tuple[str, str, datetime, dict[str, Any]]]  # (type, event id, occurred_at, payload), field order
 VIP_SEGMENTS = ("vip", "group")
 NO_CALLBACK = ("first-contact-resolution", "kind-without-callback")
+COUNT_UNITS = {"calls-per-agent": "calls per agent", "egress-faults": "faults a month"}  # the rest: percent
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,17 @@ def cents(value: Decimal) -> Decimal:
 
 def pct(value: Decimal) -> str:
     return f"{cents(value)}%"
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as people write it: 2200, 99.9, 0.5 (never 2.2E+3)."""
+    return f"{value.normalize():f}"
+
+
+def qty(value: Decimal | int) -> str:
+    """2,150 or 2,150.50: thousands grouped, cents only when there are any."""
+    d = Decimal(value)
+    return f"{int(d):,}" if d == d.to_integral_value() else f"{cents(d):,}"
 
 
 def score(kpi: Kpi, numerator: int, denominator: int) -> Score:
@@ -74,6 +93,22 @@ def score(kpi: Kpi, numerator: int, denominator: int) -> Score:
     return Score(rate, points, f"{head}; {s.full_points} × {pct(rate)} / {cents(kpi.target_percent)}% = {points}")
 
 
+def figure(kpi: Kpi, team: str | None, numerator: int, denominator: int | None, sc: Score,
+           items: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
+    """One figure, the same keys for every KPI. `value`/`target`/`unit` say what is measured in which unit (a rate
+    in percent, or a count: calls per agent, faults a month); `rate_percent`/`target_percent` are those of rates."""
+    count = kpi.measure in COUNT_MEASURES
+    value = None if sc.rate is None else str(cents(sc.rate))
+    return {"kpi": kpi.kpi, "title": kpi.title, "citation": kpi.citation, "department": team,
+            "numerator": numerator, "denominator": denominator,
+            "rate_percent": None if count else value,
+            "target_percent": None if count else str(cents(kpi.target_percent)), "direction": kpi.direction,
+            "points": None if sc.points is None else str(sc.points), "arithmetic": sc.text, "tickets": items,
+            "value": value, "target": plain(kpi.target if count else kpi.target_percent),
+            "unit": COUNT_UNITS.get(kpi.measure, "percent"),
+            **more}
+
+
 def figures(kpi: Kpi, cases: Iterable[Case], clause_fen: int | None = None) -> list[dict[str, Any]]:
     """One figure per team: numerator, denominator, target, points and the tickets behind it."""
     by_team: dict[str | None, list[Case]] = defaultdict(list)
@@ -84,11 +119,8 @@ def figures(kpi: Kpi, cases: Iterable[Case], clause_fen: int | None = None) -> l
         group = sorted(by_team[team], key=lambda c: (c.ticket_id, str(c.detail.get("round", ""))))
         num = sum(1 for c in group if c.ok)
         sc = score(kpi, num, len(group))
-        fig = {"kpi": kpi.kpi, "title": kpi.title, "citation": kpi.citation, "department": team,
-               "numerator": num, "denominator": len(group), "rate_percent": None if sc.rate is None else str(cents(sc.rate)),
-               "target_percent": str(cents(kpi.target_percent)), "direction": kpi.direction,
-               "points": None if sc.points is None else str(sc.points), "arithmetic": sc.text,
-               "tickets": [{"ticket_id": c.ticket_id, "ok": c.ok, **c.detail} for c in group]}
+        items = [{"ticket_id": c.ticket_id, "ok": c.ok, **c.detail} for c in group]
+        fig = figure(kpi, team, num, len(group), sc, items)
         if kpi.clause and clause_fen is not None:  # CS-21.5: 50 yuan per late ticket to the person
             per_person: dict[str | None, int] = defaultdict(int)
             for c in group:
@@ -252,3 +284,219 @@ def cases_for(kpi: Kpi, month: str, tz: str, timers: list[Mapping[str, Any]], hi
     if kpi.measure == "first-time-fix":
         return first_time_fix_cases(kpi, histories, creations, month, tz)
     return churn_cases(kpi, histories, month, tz)
+
+
+# -- counts scored in steps: calls per agent-month, egress faults a month ---------------------------------------
+
+def step_score(kpi: Kpi, value: Decimal) -> tuple[Decimal | None, Decimal | None, str]:
+    """(points, deduction, words) of a count under its step scoring: full points at the target or better; each band
+    takes its points per `per` units past the target, pro-rated to 0.01 (§9.11: 2,150 calls against 2,200 at −1 per
+    100 is −0.50); beyond the last band the figure scores zero. No scoring in the policy: (None, None, words)."""
+    s, target = kpi.scoring, kpi.target
+    assert target is not None
+    low = kpi.direction == "at-least"  # calls: fewer is worse; egress faults: more is worse
+    sign = "≥" if low else "≤"
+    if s is None:
+        return None, None, f"target {sign}{qty(target)}; no points in the policy"
+    assert isinstance(s, StepScoring)
+    full = cents(s.full_points)
+
+    def past(a: Decimal, b: Decimal) -> bool:
+        return a < b if low else a > b
+
+    if not past(value, target):
+        return full, Decimal("0.00"), f"target {sign}{qty(target)} met: {full}"
+    last = s.bands[-1].to
+    if past(value, last):
+        return Decimal("0.00"), -full, f"{'below' if low else 'above'} {qty(last)}: zero (0.00)"
+    total, parts, start = Decimal(0), [], target
+    for band in s.bands:
+        into = (start - max(value, band.to)) if low else (min(value, band.to) - start)
+        if into <= 0:
+            break
+        taken = into * band.points / band.per
+        total += taken
+        parts.append(f"{qty(into)} {'short of' if low else 'over'} {qty(start)} × {plain(band.points)}/"
+                     f"{plain(band.per)} = -{cents(taken)}")
+        start = band.to
+    taken = cents(total)  # the deduction is what is pro-rated to 0.01; the points are what it leaves
+    points = cents(full - taken)
+    return points, cents(-taken), f"{'; '.join(parts)}; {full} - {taken} = {points}"
+
+
+@dataclass(frozen=True)
+class AgentCalls:
+    """The calls one agent handled in the month (CallHandled, by the local month the call started)."""
+
+    agent: str
+    calls: int
+    with_ticket: int = 0  # of them, calls that named a ticket
+
+
+def calls_figures(kpi: Kpi, agents: Iterable[AgentCalls]) -> list[dict[str, Any]]:
+    """The call centre's figure: calls / agents who handled at least one, scored in steps; its items are the agents,
+    each scored on their own count (`ok`: at the target)."""
+    rows = sorted((a for a in agents if a.calls > 0), key=lambda a: a.agent)
+    if not rows:
+        return []
+    total = sum(a.calls for a in rows)
+    value = Decimal(total) / len(rows)
+    points, deduction, words = step_score(kpi, value)
+    items = []
+    for a in rows:
+        p, d, w = step_score(kpi, Decimal(a.calls))
+        items.append({"agent": a.agent, "calls": a.calls, "with_ticket": a.with_ticket,
+                      "ok": not (a.calls < kpi.target if kpi.direction == "at-least" else a.calls > kpi.target),
+                      "points": None if p is None else str(p), "deduction": None if d is None else str(d),
+                      "arithmetic": w})
+    text = f"{qty(total)} calls / {len(rows)} agents = {qty(value)} per agent; {words}"
+    return [figure(kpi, CUSTOMER_SERVICE, total, len(rows), Score(value, points, text), items,
+                   deduction=None if deduction is None else str(deduction))]
+
+
+# -- network and system faults ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault the NMS reported (NetworkFaultReported) and when it was fixed (NetworkFaultFixed; None: open)."""
+
+    fault_id: str
+    number: str | None
+    layer: str
+    department: str | None
+    device_id: str | None
+    reported_at: datetime
+    reported_event_id: str
+    fixed_at: datetime | None = None
+    fixed_event_id: str | None = None
+
+    def item(self, **more: Any) -> dict[str, Any]:
+        """The fault as an item behind a figure (`ticket_id`: its stream id, as everywhere on the platform)."""
+        return {"ticket_id": self.fault_id, "fault_id": self.fault_id, "number": self.number, "layer": self.layer,
+                "device_id": self.device_id, "reported_at": self.reported_at.isoformat(),
+                "fixed_at": self.fixed_at.isoformat() if self.fixed_at else None,
+                "event_ids": [e for e in (self.reported_event_id, self.fixed_event_id) if e], **more}
+
+
+def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
+    """The local month as [start, end)."""
+    year, mon = (int(x) for x in month.split("-"))
+    zone = ZoneInfo(tz)
+    return datetime(year, mon, 1, tzinfo=zone), datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=zone)
+
+
+def _of_kpi(kpi: Kpi, faults: Iterable[Fault]) -> list[Fault]:
+    layers = {x.value for x in kpi.layers}
+    return [f for f in faults if f.layer in layers]
+
+
+def _reported_in(kpi: Kpi, faults: Iterable[Fault], month: str, tz: str) -> dict[str | None, list[Fault]]:
+    """The KPI's faults reported in the local month, per responsible department, in the order they were reported."""
+    by_team: dict[str | None, list[Fault]] = defaultdict(list)
+    for f in sorted(_of_kpi(kpi, faults), key=lambda f: (f.reported_at, f.fault_id)):
+        if local_month(f.reported_at, tz) == month:
+            by_team[f.department].append(f)
+    return by_team
+
+
+def _teams(by_team: Mapping[str | None, Any]) -> list[str | None]:
+    return sorted(by_team, key=lambda t: t or "")
+
+
+def egress_figures(kpi: Kpi, faults: Iterable[Fault], month: str, tz: str) -> list[dict[str, Any]]:
+    """Faults of the KPI's layers (egress) reported in the month, per department: a count scored in steps (more
+    than 3: −5 each, zero above 5)."""
+    out = []
+    by_team = _reported_in(kpi, faults, month, tz)
+    for team in _teams(by_team):
+        group = by_team[team]
+        points, deduction, words = step_score(kpi, Decimal(len(group)))
+        text = f"{len(group)} {'/'.join(x.value for x in kpi.layers)} faults in {month}; {words}"
+        out.append(figure(kpi, team, len(group), 1, Score(Decimal(len(group)), points, text),
+                          [f.item(ok=True) for f in group], deduction=None if deduction is None else str(deduction)))
+    return out
+
+
+def repeat_weights(faults: list[Fault]) -> list[tuple[Fault, int, int]]:
+    """(fault, k, weight) in report order: a device's k-th failure counts 2^(k-1) (1, 2, 4, 8…, RULEBOOK §5.3). A
+    fault naming no device is a device of its own (counted 1)."""
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for f in faults:
+        if f.device_id is None:
+            out.append((f, 1, 1))
+            continue
+        seen[f.device_id] += 1
+        out.append((f, seen[f.device_id], 2 ** (seen[f.device_id] - 1)))
+    return out
+
+
+def device_figures(kpi: Kpi, faults: Iterable[Fault], month: str, tz: str) -> list[dict[str, Any]]:
+    """Failures of the KPI's layers' devices in the month, repeats weighted 1, 2, 4, 8…, over the department's
+    managed devices (the policy's `managed_devices`). A department with a count and no failure shows 0%."""
+    by_team = _reported_in(kpi, faults, month, tz)
+    for team in kpi.managed_devices:
+        by_team.setdefault(team, [])
+    out = []
+    for team in _teams(by_team):
+        weighted = repeat_weights(by_team[team])
+        numerator = sum(w for _, _, w in weighted)
+        items = [f.item(ok=True, repeat=k, counts=w) for f, k, w in weighted]
+        managed = kpi.managed_devices.get(team) if team is not None else None
+        head = f"failures weighted by repeat (1, 2, 4, 8…): {' + '.join(str(w) for _, _, w in weighted) or '0'}"
+        if managed is None:
+            text = (f"{head} = {numerator}; no managed-device count for {team or 'faults without a department'} "
+                    f"in the policy (penalties.kpis.{kpi.kpi}.managed_devices)")
+            out.append(figure(kpi, team, numerator, None, Score(None, None, text), items))
+            continue
+        sc = score(kpi, numerator, managed)
+        out.append(figure(kpi, team, numerator, managed, Score(sc.rate, sc.points, f"{head}; {sc.text}"), items))
+    return out
+
+
+def _union_seconds(spans: list[tuple[datetime, datetime]]) -> int:
+    """Seconds covered by the spans, overlaps counted once (the network is down or not)."""
+    total, end = 0.0, None
+    for a, b in sorted(spans):
+        if end is not None and a < end:
+            a = end
+        if b > a:
+            total += (b - a).total_seconds()
+            end = b
+    return int(total)
+
+
+def reliability_figures(kpi: Kpi, faults: Iterable[Fault], month: str, tz: str, now: datetime) -> list[dict[str, Any]]:
+    """1 − downtime / period per department: downtime is the part of the month (up to now) between each fault's
+    report and its fix (still open: up to now or the month's end), overlaps counted once; the period is the policy's
+    `period_hours` (backbone: 24 × 365 = 8,760 h) or the hours of the month. Departments with no such fault in the
+    month have no figure."""
+    start, end = month_bounds(month, tz)
+    horizon = min(end, now)
+    by_team: dict[str | None, list[tuple[Fault, datetime, datetime]]] = defaultdict(list)
+    for f in sorted(_of_kpi(kpi, faults), key=lambda f: (f.reported_at, f.fault_id)):
+        a, b = max(f.reported_at, start), min(f.fixed_at or horizon, horizon)
+        if b > a:
+            by_team[f.department].append((f, a, b))
+    period = int(kpi.period_hours * 3600) if kpi.period_hours is not None else int((end - start).total_seconds())
+    out = []
+    for team in _teams(by_team):
+        spans = by_team[team]
+        down = _union_seconds([(a, b) for _, a, b in spans])
+        sc = score(kpi, period - down, period)
+        hours = plain(kpi.period_hours) if kpi.period_hours is not None else qty(Decimal(period) / 3600)
+        text = (f"downtime {span_text(down // 60)} ({qty(down)} s) of a {hours} h period: 1 - {qty(down)} / "
+                f"{qty(period)} s; {sc.text}")
+        items = [f.item(ok=False, open=f.fixed_at is None or f.fixed_at > horizon,
+                        downtime_seconds=int((b - a).total_seconds())) for f, a, b in spans]
+        out.append(figure(kpi, team, period - down, period, Score(sc.rate, sc.points, text), items,
+                          downtime_seconds=down))
+    return out
+
+
+def fault_figures(kpi: Kpi, faults: list[Fault], month: str, tz: str, now: datetime) -> list[dict[str, Any]]:
+    if kpi.measure == "egress-faults":
+        return egress_figures(kpi, faults, month, tz)
+    if kpi.measure == "device-fault-rate":
+        return device_figures(kpi, faults, month, tz)
+    return reliability_figures(kpi, faults, month, tz, now)

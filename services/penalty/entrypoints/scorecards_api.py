@@ -28,14 +28,20 @@ MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
 
 
 @router.get("/scorecards", summary="KPI scorecards of a month per department: numerator, denominator, target, "
-            "points and the tickets behind each figure (`ok`: counted in the numerator); frozen once the month "
-            "is closed", responses={200: {"content": {"text/csv": {}}}})
+            "points and the items behind each figure; frozen once the month is closed",
+            description="Each figure: `numerator`, `denominator`, `value` in its `unit` (a rate in percent, or a "
+            "count: calls per agent, faults a month) against `target` (`direction` at-least or at-most), `points` "
+            "under the policy's scoring and its `arithmetic` in words. `tickets` are the items behind it: tickets "
+            "and faults by their stream id (`ticket_id`; `ok`: counted in the numerator), or for calls per agent "
+            "the agents, each with their calls and own points (`ok`: at the target). Rates also carry "
+            "`rate_percent`/`target_percent`; step-scored counts a `deduction`; reliability `downtime_seconds`.",
+            responses={200: {"content": {"text/csv": {}}}})
 async def get_scorecards(rt: RuntimeDep, _: Reader,
                          month: Annotated[str, Query(pattern=MONTH, description="YYYY-MM, the local month")],
                          department: Line(limits.DEPARTMENT) | None = None,
                          format: Literal["json", "csv"] = "json") -> Any:
     async with rt.new_uow() as uow:
-        body = await sc.scorecards(uow.conn, rt.config, month, department)
+        body = await sc.scorecards(uow.conn, rt.config, month, department, uow.now())
     if format == "csv":
         return PlainTextResponse(sc.to_csv(body), media_type="text/csv",
                                  headers={"Content-Disposition": f'attachment; filename="scorecards-{month}.csv"'})

@@ -10,9 +10,11 @@ from services.penalty.adapters import journal
 from services.penalty.adapters import repository as repo
 from services.penalty.adapters.tables import ledger as L
 from services.penalty.domain import amounts as am
+from services.penalty.domain import ledger_events as le
 from services.penalty.domain import review as rv
 from services.penalty.domain.assess import Payer, Proposal
 from services.penalty.service_layer import ledger, scorecards
+from services.penalty.service_layer import publish as events
 from services.penalty.service_layer.config import PenaltyConfig
 from services.penalty.service_layer.views import entry_view
 from shared.errors import Conflict, Invalid, NotFound
@@ -111,7 +113,9 @@ async def review_entry(uow: UnitOfWork, cfg: PenaltyConfig, entry_id: uuid.UUID,
         record |= {"from_fen": entry["amount_fen"], "to_fen": amount_fen}
     values["history"] = [*entry["history"], record]
     await repo.update_entry(uow.conn, entry_id, **values)
-    return entry_view(await repo.get_entry(uow.conn, entry_id), cfg)
+    after = await repo.get_entry(uow.conn, entry_id)
+    await events.act(uow, le.reviewed(after, action, reason, by), after, entry_id)  # gongdan.penalties, once
+    return entry_view(after, cfg)
 
 
 async def close_month(uow: UnitOfWork, month: str, by: str) -> dict[str, Any]:
@@ -144,6 +148,7 @@ async def file_appeal(uow: UnitOfWork, entry_id: uuid.UUID, grounds: str, by: st
     history = [*entry["history"], {"at": uow.now().isoformat(), "by": by, "action": "appealed",
                                    "appeal_id": str(appeal_id)}]
     await repo.update_entry(uow.conn, entry_id, status=status, history=history)
+    await events.act(uow, le.appeal_filed({**entry, "status": status}, appeal_id, grounds, by), entry, appeal_id)
     return await appeal_view(uow, appeal_id)
 
 
@@ -167,8 +172,15 @@ async def appeal_step(uow: UnitOfWork, cfg: PenaltyConfig, appeal_id: uuid.UUID,
         history = [*entry["history"], {"at": uow.now().isoformat(), "by": by, "action": new_status,
                                        "appeal_id": str(appeal_id)}]
         await repo.update_entry(uow.conn, entry["id"], status=new_status, history=history)
-    if after.status == "approved":
-        values["refund_entry_id"] = await _refund(uow, cfg, entry, appeal_id, by)
+        refund = None
+        if after.status == "approved":
+            values["refund_entry_id"] = await _refund(uow, cfg, entry, appeal_id, by)
+            refund = await repo.get_entry(uow.conn, values["refund_entry_id"])
+        # gongdan.penalties: the decision, then the refund entry it caused (NJ-4.3.6), on the entry's stream
+        decided = le.appeal_decided({**entry, "status": new_status}, appeal_id, after.status, steps, refund)
+        await events.act(uow, decided, entry, appeal_id)
+        if refund is not None:
+            await events.rows_written(uow, [refund])
     await uow.conn.execute(L.appeals.update().where(L.appeals.c.id == appeal_id).values(**values))
     return await appeal_view(uow, appeal_id)
 
@@ -181,7 +193,7 @@ async def _refund(uow: UnitOfWork, cfg: PenaltyConfig, entry: dict[str, Any], ap
     month = am.open_month(am.next_month(am.local_month(uow.now(), cfg.tz)), await repo.closed_months(uow.conn))
     p = Proposal(entry["clause"], f"appeal:{appeal_id}", "refund", payer, comp, uow.now(), (), entry["grp"])
     [refund_id] = await ledger.write(uow, [p], entry["ticket_id"], {}, cfg.tz, status="confirmed",
-                                     reverses=entry["id"], month=month, source="manual",
+                                     reverses=entry["id"], month=month, source="manual", publish=False,
                                      extra={"history": [{"at": uow.now().isoformat(), "by": by,
                                                          "action": "refund after approved appeal"}]})
     return refund_id

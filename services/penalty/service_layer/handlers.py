@@ -221,5 +221,6 @@ async def _breaches_at_once(uow: UnitOfWork, cfg: PenaltyConfig, events: list[En
 
 EVENT_HANDLERS: dict[str, Any] = {
     **{name: on_ticket_event for name in REGISTRY.names_on(TOPICS.tickets)},
+    **{name: on_ticket_event for name in REGISTRY.names_on(TOPICS.calls)},  # CallHandled: kept for the scorecards
     **{name: on_sla_events for name in REGISTRY.names_on(TOPICS.sla)},
 }

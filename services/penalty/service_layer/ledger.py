@@ -12,6 +12,7 @@ from services.penalty.adapters import repository as repo
 from services.penalty.adapters.tables import directory
 from services.penalty.domain import amounts as am
 from services.penalty.domain.assess import Payer, Proposal
+from services.penalty.service_layer import publish as events
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.penalties import PenaltyPolicy, TieredAmount
 
@@ -30,20 +31,26 @@ async def month_for(uow: UnitOfWork, at: datetime, tz: str) -> str:
 
 async def write(uow: UnitOfWork, proposals: list[Proposal], ticket_id: uuid.UUID | None, known: Evidence, tz: str,
                 *, source: str = "event", status: str = "proposed", extra: dict[str, Any] | None = None,
-                reverses: uuid.UUID | None = None, month: str | None = None) -> list[uuid.UUID]:
-    """Insert each proposal unless its key exists (redelivery, replay, another instance): ids written."""
+                reverses: uuid.UUID | None = None, month: str | None = None, publish: bool = True) -> list[uuid.UUID]:
+    """Insert each proposal unless its key exists (redelivery, replay, another instance): ids written. Each row
+    written is published on gongdan.penalties in this transaction (publish.py); a row not written publishes
+    nothing, so an entry's event exists exactly once. `publish=False`: the caller publishes it (an appeal's
+    refund after its decision)."""
     if not proposals:
         return []
     await repo.lock_months(uow.conn)
     closed = await repo.closed_months(uow.conn)
-    written = []
+    written, rows = [], []
     for p in proposals:
         row = await entry_row(uow, p, ticket_id, known, tz, closed, source=source, status=status, extra=extra,
                               reverses=reverses, month=month)
         if await repo.insert_entry(uow.conn, row):
             written.append(row["id"])
+            rows.append(row)
             if source != "event":  # a person's act (manual entry, refund): kept verbatim for replay
                 await journal.record_act(uow.conn, "entry-insert", row)
+    if publish:
+        await events.rows_written(uow, rows)
     return written
 
 
@@ -56,7 +63,13 @@ async def write_many(uow: UnitOfWork, items: list[tuple[list[Proposal], uuid.UUI
     closed = await repo.closed_months(uow.conn)
     rows = [await entry_row(uow, p, ticket_id, known, tz, closed)
             for proposals, ticket_id, known in items for p in proposals]
-    return len(await repo.insert_entries(uow.conn, rows))
+    written = await repo.insert_entries(uow.conn, rows)
+    fresh: dict[uuid.UUID, dict[str, Any]] = {}
+    for r in rows:  # as `write`: the rows written, each once (the first row of a key is the one inserted)
+        if r["id"] in written:
+            fresh.setdefault(r["id"], r)
+    await events.rows_written(uow, list(fresh.values()))
+    return len(written)
 
 
 async def entry_row(uow: UnitOfWork, p: Proposal, ticket_id: uuid.UUID | None, known: Evidence, tz: str,

@@ -4,9 +4,10 @@ The source is penalty's own journal (adapters/journal.py says why not the broker
 penalty applied, in the order it applied them, re-derived through the same handlers under a policy; and every act
 of a person on the ledger (manual entry, review, appeal status, refund, month close) applied verbatim at its place
 in that order, so tier counts and closed months come out as they did live. Entry ids are uuid5 of the entry key,
-so a rebuilt entry has the id of the live one. Not rebuilt: the appeals table (people's records of the steps; the
-entry statuses and refund entries they caused are) and the directory copy, which is copied as it stands now
-(it names heads and leaders of department-head / direct-leader entries).
+so a rebuilt entry has the id of the live one. A replay publishes nothing on gongdan.penalties (`_apply`). Not
+rebuilt: the appeals table (people's records of the steps; the entry statuses and refund entries they caused are)
+and the directory copy, which is copied as it stands now (it names heads and leaders of department-head /
+direct-leader entries).
 """
 
 from __future__ import annotations
@@ -133,6 +134,11 @@ async def _apply(target: AsyncEngine, cfg: PenaltyConfig, rows: list[dict[str, A
                 await journal.insert_month(uow.conn, body)
                 await journal.record_act(uow.conn, kind, body)
                 counts[kind] += 1
+        # Nothing is published from a rebuilt store: the handlers queued PenaltyAssessed & co. for the rows they
+        # wrote, but the live ledger published each of them when it wrote the row (issue 10, exactly once). The
+        # people's acts (entry-insert/update) are applied to the tables directly and queue nothing. So the new
+        # database's outbox stays empty, and a service later pointed at it does not publish the past again.
+        uow.discard_since(0)
         await uow.commit()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,8 @@ from sqlalchemy import RowMapping, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.sla_monitor.adapters.tables import event_sequence, sla_tickets, sla_timers
+from services.sla_monitor.adapters.tables import event_sequence, sla_exemptions, sla_tickets, sla_timers
+from services.sla_monitor.domain.exemptions import Exemption
 from services.sla_monitor.domain.rules import Pause
 from services.sla_monitor.domain.ticket import TicketContext
 from services.sla_monitor.domain.timers import Timer, due_at
@@ -98,26 +100,85 @@ async def next_sequences(conn: AsyncConnection, n: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-async def load_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> TicketContext:
-    """The ticket's context, row-locked; an empty one if not seen yet."""
-    row = (await conn.execute(select(sla_tickets).where(sla_tickets.c.ticket_id == ticket_id)
-                              .with_for_update())).mappings().first()
-    if row is None:
-        return TicketContext()
+def _context(row: RowMapping) -> TicketContext:
     marks = {k: datetime.fromisoformat(v) for k, v in row["marks"].items()}
     return TicketContext(attrs=row["attrs"], round=row["round"], department=row["department"],
                          person=row["person"], marks=marks, appointment_end=row["appointment_end"],
                          promised_due=row["promised_due"], due_at=row["due_at"], due_rule=row["due_rule"])
 
 
+def _context_values(ctx: TicketContext) -> dict[str, Any]:
+    return {"attrs": ctx.attrs, "round": ctx.round, "department": ctx.department, "person": ctx.person,
+            "marks": {k: v.isoformat() for k, v in ctx.marks.items()},
+            "appointment_end": ctx.appointment_end, "promised_due": ctx.promised_due, "due_at": ctx.due_at,
+            "due_rule": ctx.due_rule}
+
+
+async def load_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> TicketContext:
+    """The ticket's context, row-locked; an empty one if not seen yet."""
+    return (await load_tickets(conn, [ticket_id]))[ticket_id]
+
+
+async def load_tickets(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, TicketContext]:
+    """The tickets' contexts, row-locked in ticket order; an empty one for a ticket not seen yet."""
+    stmt = (select(sla_tickets).where(sla_tickets.c.ticket_id.in_(ticket_ids)).order_by(sla_tickets.c.ticket_id)
+            .with_for_update())
+    found = {row["ticket_id"]: _context(row) for row in (await conn.execute(stmt)).mappings()}
+    return {tid: found.get(tid) or TicketContext() for tid in ticket_ids}
+
+
 async def save_ticket(conn: AsyncConnection, ticket_id: uuid.UUID, ctx: TicketContext) -> None:
     """Upsert the ticket's context."""
-    values = {"attrs": ctx.attrs, "round": ctx.round, "department": ctx.department, "person": ctx.person,
-              "marks": {k: v.isoformat() for k, v in ctx.marks.items()},
-              "appointment_end": ctx.appointment_end, "promised_due": ctx.promised_due, "due_at": ctx.due_at,
-              "due_rule": ctx.due_rule}
-    await conn.execute(insert(sla_tickets).values(ticket_id=ticket_id, **values)
-                       .on_conflict_do_update(index_elements=[sla_tickets.c.ticket_id], set_=values))
+    await save_tickets(conn, {ticket_id: ctx})
+
+
+async def save_tickets(conn: AsyncConnection, contexts: dict[uuid.UUID, TicketContext]) -> None:
+    """Upsert the tickets' contexts in one statement."""
+    if not contexts:
+        return
+    rows = [{"ticket_id": tid, **_context_values(ctx)} for tid, ctx in contexts.items()]
+    upsert = insert(sla_tickets)
+    await conn.execute(upsert.on_conflict_do_update(index_elements=[sla_tickets.c.ticket_id],
+                                                    set_={c: upsert.excluded[c] for c in rows[0] if c != "ticket_id"}),
+                       rows)
+
+
+async def tickets_timers(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Timer]]:
+    """Every timer of these tickets, row-locked, each ticket's oldest round first (cf. `ticket_timers`)."""
+    stmt = (select(sla_timers).where(T.ticket_id.in_(ticket_ids)).order_by(T.ticket_id, T.round, T.id)
+            .with_for_update())
+    out: dict[uuid.UUID, list[Timer]] = {tid: [] for tid in ticket_ids}
+    for row in (await conn.execute(stmt)).mappings():
+        out[row["ticket_id"]].append(to_timer(row))
+    return out
+
+
+async def insert_timers(conn: AsyncConnection, timers: list[Timer], grace: timedelta) -> None:
+    """Create these timers in one statement (a (ticket, family, round) that already has one is skipped)."""
+    if timers:
+        await conn.execute(insert(sla_timers).on_conflict_do_nothing(), [timer_values(t, grace) for t in timers])
+
+
+async def save_timers(conn: AsyncConnection, timers: list[Timer], grace: timedelta) -> None:
+    """Write back changed timers (by id) in one round trip."""
+    if not timers:
+        return
+    columns = list(timer_values(timers[0], grace))
+    stmt = update(sla_timers).where(T.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in columns})
+    await conn.execute(stmt, [{"b_id": t.id, **{f"b_{c}": v for c, v in timer_values(t, grace).items()}}
+                              for t in timers])
+
+
+class Sequences:
+    """Envelope sequences for a batch, fetched a block at a time (gaps are allowed, order is kept)."""
+
+    def __init__(self, conn: AsyncConnection, block: int) -> None:
+        self._conn, self._block, self._free = conn, max(block, 1), deque[int]()
+
+    async def next(self) -> int:
+        if not self._free:
+            self._free.extend(await next_sequences(self._conn, self._block))
+        return self._free.popleft()
 
 
 async def open_provisional(conn: AsyncConnection) -> list[Timer]:
@@ -139,3 +200,36 @@ async def provisional_spans(conn: AsyncConnection) -> list[tuple[str, int, int, 
     stmt = (select(T.calendar, first, last, func.count()).where(T.status == "open", T.provisional.is_(True))
             .group_by(T.calendar, first, last))
     return [(str(c), int(a), int(b), int(n)) for c, a, b, n in (await conn.execute(stmt)).all()]
+
+
+# --- exemptions from customer compensation (RULEBOOK §9.12) ---------------------------------------------------
+
+
+async def record_exemption(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    """Keep an announced exemption; announced again later (it stood again), it stands again."""
+    x = sla_exemptions
+    stmt = insert(x).values(**values, voided_at=None, void_reason=None, void_clause=None)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=[x.c.exemption_id], set_={
+        k: stmt.excluded[k] for k in (*values, "voided_at", "void_reason", "void_clause") if k != "exemption_id"}))
+
+
+async def void_exemption(conn: AsyncConnection, exemption_id: uuid.UUID, at: datetime, reason: str,
+                         clause: str) -> None:
+    x = sla_exemptions
+    await conn.execute(update(x).where(x.c.exemption_id == exemption_id)
+                       .values(voided_at=at, void_reason=reason, void_clause=clause))
+
+
+async def exemptions_of(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Exemption]]:
+    """Every exemption announced for the tickets (standing or voided), by ticket."""
+    x = sla_exemptions
+    if not ticket_ids:
+        return {}
+    rows = (await conn.execute(select(x).where(x.c.ticket_id.in_(sorted(set(ticket_ids)))))).mappings().all()
+    out: dict[uuid.UUID, list[Exemption]] = {}
+    for r in rows:
+        out.setdefault(r["ticket_id"], []).append(Exemption(
+            exemption_id=str(r["exemption_id"]), code=r["code"], cause=r["cause"], promise=r["promise"],
+            rule_ids=tuple(r["rule_ids"]), note=r["note"], automatic=r["automatic"], clause=r["clause"],
+            recorded_at=r["recorded_at"], voided_at=r["voided_at"]))
+    return out

@@ -82,3 +82,23 @@ sla_timers = Table(
     Index("ix_sla_timers_ticket", "ticket_id"),
     Index("ix_sla_timers_deadline", "deadline"),
 )
+
+# RULEBOOK §9.12: exemptions from customer compensation (CompensationExemptionRecorded / …Voided, published by
+# compensation on gongdan.compensation). A breach stays a fact; the timers API annotates it `exempt` while one stands.
+sla_exemptions = Table(
+    "sla_exemptions",
+    metadata,
+    Column("exemption_id", Uuid, primary_key=True),
+    Column("ticket_id", Uuid, nullable=False, index=True),
+    Column("code", String(40), nullable=False, comment="CT-3.2 reason code"),
+    Column("cause", String(40)),
+    Column("promise", String(80), comment="NULL: every promise of the ticket"),
+    Column("rule_ids", JSONB, nullable=False, comment="SLA rules of the exempted promise(s): their families"),
+    Column("note", String(2000), nullable=False),
+    Column("automatic", Boolean, nullable=False),
+    Column("clause", String(20), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("voided_at", DateTime(timezone=True)),
+    Column("void_reason", String(2000)),
+    Column("void_clause", String(20)),
+)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
 from services.sla_monitor.adapters import queries
-from services.sla_monitor.adapters.repository import count_provisional_open, ticket_timers
+from services.sla_monitor.adapters.repository import count_provisional_open, exemptions_of, ticket_timers
 from services.sla_monitor.domain.calendar import CHINA_YEARS
+from services.sla_monitor.domain.exemptions import Exemption, exempt_annotation
 from services.sla_monitor.domain.timers import Timer, remaining
 from services.sla_monitor.service_layer.config import SlaConfig
 from shared import limits
@@ -38,8 +40,18 @@ def remaining_seconds(t: Timer, now: datetime, cfg: SlaConfig) -> int | None:
     return int(remaining(t, rule, now, cfg.calendars).total_seconds())
 
 
-def timer_view(t: Timer, now: datetime, cfg: SlaConfig) -> dict[str, Any]:
-    """A timer as JSON (remaining time measured on the rule's clock, see remaining_seconds)."""
+def family_of(cfg: SlaConfig) -> Callable[[str], str | None]:
+    """A rule id's family under the policy in force (None for a rule it does not have)."""
+    families = {r.rule_id: r.family_id for r in cfg.rules}
+    return families.get
+
+
+def timer_view(t: Timer, now: datetime, cfg: SlaConfig,
+               exemptions: dict[uuid.UUID, list[Exemption]] | None = None) -> dict[str, Any]:
+    """A timer as JSON (remaining time measured on the rule's clock, see remaining_seconds). `exempt`: the
+    exemption from customer compensation its standing breach is annotated with ("late, exempt", RULEBOOK §9.12),
+    else null."""
+    exempt = exempt_annotation(t, (exemptions or {}).get(t.ticket_id, []), family_of(cfg))
     return {
         "rule_id": t.rule_id, "family": t.family, "round": t.round, "state": t.view_state(),
         "start": t.start_at.isoformat(), "deadline": t.deadline.isoformat(), "warning_at": t.warning_at.isoformat(),
@@ -49,17 +61,21 @@ def timer_view(t: Timer, now: datetime, cfg: SlaConfig) -> dict[str, Any]:
         "warned_at": t.warned_at and t.warned_at.isoformat(), "breached_at": t.breached_at and t.breached_at.isoformat(),
         "stopped_at": t.stopped_at and t.stopped_at.isoformat(), "retracted": t.retracted_at is not None,
         "breach_event_id": t.breach_event_id and str(t.breach_event_id), "ticket_id": str(t.ticket_id),
+        "exempt": exempt,
     }
 
 
 @router.get("/tickets/{ticket_id}/timers", summary="Every SLA timer of a ticket, all rounds")
 async def ticket_timer_list(ticket_id: uuid.UUID, rt: RuntimeDep, _: Reader) -> dict[str, Any]:
+    """Each timer with its state; a breach of a ticket exempt from customer compensation (CT-3.2) stays a breach
+    and carries `exempt` (reason code, cause, clause) while the exemption stands (RULEBOOK §9.12)."""
     async with rt.engine.connect() as conn:
         timers = await ticket_timers(conn, ticket_id)
+        exemptions = await exemptions_of(conn, [ticket_id])
     if not timers:
         raise DomainError(404, f"no SLA timers for ticket {ticket_id} (yet)")
     now = rt.clock.now()
-    return {"ticket_id": str(ticket_id), "timers": [timer_view(t, now, rt.config) for t in timers]}
+    return {"ticket_id": str(ticket_id), "timers": [timer_view(t, now, rt.config, exemptions) for t in timers]}
 
 
 @router.get("/timers/at-risk", summary="Open timers past their warning point or due soon")
@@ -80,7 +96,8 @@ async def breached(rt: RuntimeDep, _: Reader, rule_id: RuleQ = None, department:
     filters = queries.TimerFilter(rule_id, department, limit)
     async with rt.engine.connect() as conn:
         timers = await queries.breached(conn, filters, open_only=open_only, since=from_, until=to)
-    return {"as_of": now.isoformat(), "timers": [timer_view(t, now, rt.config) for t in timers]}
+        exemptions = await exemptions_of(conn, [t.ticket_id for t in timers])
+    return {"as_of": now.isoformat(), "timers": [timer_view(t, now, rt.config, exemptions) for t in timers]}
 
 
 @router.get("/rules/achievement", summary="Per-rule share of timers met, deadline in [from, to)")

@@ -57,28 +57,29 @@ async def breach(uow: UnitOfWork, t: Timer, *, actual: datetime | None, now: dat
     return await _publish(uow, payload, t, t.deadline, cause, sequence)
 
 
-async def met(uow: UnitOfWork, t: Timer, at: datetime, cause: Envelope) -> None:
+async def met(uow: UnitOfWork, t: Timer, at: datetime, cause: Envelope, sequence: int | None = None) -> None:
     """SlaMet: stopped at or before the deadline."""
-    await _publish(uow, SlaMet(**_common(t, at), actual=at), t, at, cause)
+    await _publish(uow, SlaMet(**_common(t, at), actual=at), t, at, cause, sequence)
 
 
-async def closed_late(uow: UnitOfWork, t: Timer, at: datetime, cause: Envelope) -> None:
+async def closed_late(uow: UnitOfWork, t: Timer, at: datetime, cause: Envelope,
+                      sequence: int | None = None) -> None:
     """SlaBreachClosed: the final overdue amount of a breached timer (per-hour/per-day penalties, §9.2)."""
     await _publish(uow, SlaBreachClosed(**_common(t, at), breach_event_id=t.breach_event_id, actual=at,
-                                        **_overdue(t, at)), t, at, cause)
+                                        **_overdue(t, at)), t, at, cause, sequence)
 
 
-async def retracted(uow: UnitOfWork, t: Timer, at: datetime, cause: Envelope) -> None:
+async def retracted(uow: UnitOfWork, t: Timer, at: datetime, cause: Envelope, sequence: int | None = None) -> None:
     """SlaBreachRetracted: the breach fired, but the late-arriving stop happened in time."""
     assert t.breach_event_id is not None
     await _publish(uow, SlaBreachRetracted(**_common(t, at), breach_event_id=t.breach_event_id, actual=at),
-                   t, uow.now(), cause)
+                   t, uow.now(), cause, sequence)
 
 
 async def due_changed(uow: UnitOfWork, ticket_id: uuid.UUID, round_: int, due: Timer | None,
-                      cause: Envelope) -> None:
+                      cause: Envelope, sequence: int | None = None) -> None:
     """TicketDueChanged: the earliest running deadline of the ticket is another one now."""
     payload = TicketDueChanged(ticket_id=ticket_id, round=round_, due_at=due.deadline if due else None,
                                rule_id=due.rule_id if due else None)
-    uow.emit([payload], stream=ticket_id, first_sequence=await next_sequence(uow.conn),
+    uow.emit([payload], stream=ticket_id, first_sequence=sequence or await next_sequence(uow.conn),
              occurred_at=cause.occurred_at, cause=cause)

@@ -77,6 +77,8 @@ class NetworkFaultReported(FaultAct):
     location: str | None = None
     alarm_ref: str | None = Field(None, description="The monitoring system's own alarm id")
     department: str | None = Field(None, description="Department responsible for the repair (pays a breach)")
+    device_id: str | None = Field(None, description="The failed device as the NMS names it: repeat failures of a "
+                                                   "device in a month count 1, 2, 4, 8 (RULEBOOK §5.3)")
 
 
 @REGISTRY.register("NetworkFaultResponded", 1, TOPICS.tickets)

@@ -141,6 +141,17 @@ def test_report_refuses_unknown_layers_and_severities():
         nf.ReportFault(layer="boss", description="x", staffed_room="yes")  # strict bool
 
 
+def test_the_report_carries_the_failed_device_for_the_repeat_failure_count():  # RULEBOOK §5.3
+    item_id = uuid.uuid4()
+    payload = nf.report(nf.ReportFault(layer="aggregation", description="x", device_id="  agg-sw-07 "), item_id,
+                        "2026-NF-000001", NMS)
+    assert payload.device_id == "agg-sw-07"  # stripped like every line of input
+    assert nf.report(nf.ReportFault(layer="egress", description="x"), item_id, "2026-NF-000002", NMS).device_id is None
+    for bad in ("", "x" * 201, "agg\nsw"):
+        with pytest.raises(ValidationError, match="device_id"):
+            nf.ReportFault(layer="aggregation", description="x", device_id=bad)
+
+
 def test_mail_is_replied_once():
     state = opened(msg.ReceiveMail(subject="机房巡检安排", sender="网络部", department="jianghan-maint"), Series.mail)
     assert msg.status(state) == "received" and state.opened["department"] == "jianghan-maint"

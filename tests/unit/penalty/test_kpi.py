@@ -3,6 +3,8 @@ the KPIs as policy (issue 10)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -216,3 +218,218 @@ penalties:
 """)
     err = fails(path)
     assert err.key == "penalties.kpis.CS-on-time.rules[0]" and "CS-nope" in err.reason
+
+
+# -- calls per agent-month (CS call centre ≥2,200; RULEBOOK §5.3, pro-rated to 0.01 by §9.11) --------------------
+
+@pytest.mark.parametrize(("calls", "points", "deduction"), [
+    ("2300", "100.00", "0.00"),
+    ("2200", "100.00", "0.00"),  # exactly the target
+    ("2199", "99.99", "-0.01"),  # 1 short × 1/100
+    ("2150", "99.50", "-0.50"),  # 50 short × 1/100: pro-rated, not a whole point per started 100
+    ("2150.5", "99.50", "-0.50"),  # 49.5 × 1/100 = 0.495 → 0.50; the points are what the rounded deduction leaves
+    ("1800", "96.00", "-4.00"),  # 400 × 1/100
+    ("1799", "95.98", "-4.02"),  # 400 × 1/100 + 1 × 2/100
+    ("1750", "95.00", "-5.00"),  # 4.00 + 50 × 2/100
+    ("1600", "92.00", "-8.00"),  # 4.00 + 200 × 2/100
+    ("1500", "90.00", "-10.00"),  # not below 1,500: the −2 step runs on to it (the pack's Decision for 1,600–1,500)
+    ("1499", "0.00", "-100.00"),  # below 1,500: zero
+])
+def test_calls_per_agent_lose_1_per_100_short_to_1800_then_2_per_100_and_zero_below_1500(
+        calls: str, points: str, deduction: str) -> None:
+    p, d, _ = dk.step_score(K["CS-calls-per-agent"], Decimal(calls))
+    assert (str(p), str(d)) == (points, deduction)
+
+
+def test_calls_per_agent_explains_each_step() -> None:
+    assert dk.step_score(K["CS-calls-per-agent"], Decimal(1750))[2] == \
+        "400 short of 2,200 × 1/100 = -4.00; 50 short of 1,800 × 2/100 = -1.00; 100.00 - 5.00 = 95.00"
+    assert dk.step_score(K["CS-calls-per-agent"], Decimal(1499))[2] == "below 1,500: zero (0.00)"
+
+
+def test_the_call_centre_figure_is_calls_over_agents_and_each_agent_is_scored_on_their_own() -> None:
+    agents = [dk.AgentCalls("a1", 2150, 40), dk.AgentCalls("a2", 2250), dk.AgentCalls("a3", 1400),
+              dk.AgentCalls("idle", 0)]  # no call: not an agent of the month
+    [fig] = dk.calls_figures(K["CS-calls-per-agent"], agents)
+    # 5,800 / 3 = 1,933.33…: 266.67 short × 1/100 = 2.6666… → −2.67
+    assert (fig["department"], fig["numerator"], fig["denominator"], fig["value"], fig["target"], fig["unit"],
+            fig["points"], fig["deduction"]) == ("customer-service", 5800, 3, "1933.33", "2200", "calls per agent",
+                                                 "97.33", "-2.67")
+    assert fig["rate_percent"] is None and fig["target_percent"] is None and fig["direction"] == "at-least"
+    assert fig["arithmetic"] == ("5,800 calls / 3 agents = 1,933.33 per agent; 266.67 short of 2,200 × 1/100 = "
+                                 "-2.67; 100.00 - 2.67 = 97.33")
+    assert [(a["agent"], a["calls"], a["ok"], a["points"], a["deduction"]) for a in fig["tickets"]] == [
+        ("a1", 2150, False, "99.50", "-0.50"), ("a2", 2250, True, "100.00", "0.00"),
+        ("a3", 1400, False, "0.00", "-100.00")]
+    assert fig["tickets"][0]["with_ticket"] == 40
+    assert dk.calls_figures(K["CS-calls-per-agent"], [dk.AgentCalls("idle", 0)]) == []
+
+
+def test_the_csv_lists_count_figures_with_their_value_target_unit_and_agents() -> None:
+    from services.penalty.service_layer.scorecards import CSV_COLUMNS, to_csv
+
+    [fig] = dk.calls_figures(K["CS-calls-per-agent"], [dk.AgentCalls("a1", 2150), dk.AgentCalls("a2", 2250)])
+    text = to_csv({"month": "2026-03", "departments": [{"department": "customer-service", "figures": [fig]}]})
+    header, row = list(csv.reader(io.StringIO(text)))
+    cells = dict(zip(header, row, strict=True))
+    assert tuple(header) == CSV_COLUMNS
+    assert (cells["numerator"], cells["denominator"], cells["rate_percent"], cells["target_percent"], cells["points"],
+            cells["tickets_not_ok"], cells["tickets"], cells["value"], cells["target"], cells["unit"]) == (
+        "4400", "2", "", "", "100.00", "a1", "a1 a2", "2200.00", "2200", "calls per agent")
+
+
+# -- network faults: egress, aggregation devices, reliability (CS network, RULEBOOK §5.3) -------------------------
+
+def fault(fid: str, layer: str, at, dept: str | None = "net", device: str | None = None, fixed=None) -> dk.Fault:
+    return dk.Fault(fault_id=fid, number=f"2026-NF-{fid}", layer=layer, department=dept, device_id=device,
+                    reported_at=at, reported_event_id=f"r-{fid}", fixed_at=fixed,
+                    fixed_event_id=f"f-{fid}" if fixed else None)
+
+
+@pytest.mark.parametrize(("faults", "points", "deduction"), [
+    (0, "100.00", "0.00"), (3, "100.00", "0.00"),  # up to 3 a month: nothing
+    (4, "95.00", "-5.00"),  # 1 over × 5
+    (5, "90.00", "-10.00"),  # 2 over × 5
+    (6, "0.00", "-100.00"),  # above 5: zero
+    (9, "0.00", "-100.00"),
+])
+def test_egress_faults_cost_5_each_above_3_and_zero_above_5(faults: int, points: str, deduction: str) -> None:
+    p, d, _ = dk.step_score(K["CS-egress-faults"], Decimal(faults))
+    assert (str(p), str(d)) == (points, deduction)
+
+
+def test_egress_faults_are_counted_per_department_in_the_local_month_they_were_reported() -> None:
+    faults = [fault(f"e{i}", "egress", sh(2026, 3, 2 + i, 10)) for i in range(3)]
+    faults += [fault("e3", "egress", sh(2026, 3, 31, 23, 59)),  # still March locally (15:59 UTC)
+               fault("apr", "egress", sh(2026, 4, 1, 0, 0)),  # 31 March 16:00 UTC: April's
+               fault("core", "core", sh(2026, 3, 5)),  # not an egress fault
+               *(fault(f"b{i}", "egress", sh(2026, 3, 10, i), dept="big") for i in range(6)),
+               *(fault(f"k{i}", "egress", sh(2026, 3, 10, i), dept="fine") for i in range(3))]
+    figs = {f["department"]: f for f in dk.egress_figures(K["CS-egress-faults"], faults, "2026-03", TZ)}
+    net = figs["net"]
+    assert (net["numerator"], net["denominator"], net["value"], net["target"], net["unit"], net["points"],
+            net["deduction"]) == (4, 1, "4.00", "3", "faults a month", "95.00", "-5.00")
+    assert net["arithmetic"] == "4 egress faults in 2026-03; 1 over 3 × 5/1 = -5.00; 100.00 - 5.00 = 95.00"
+    assert [(x["ticket_id"], x["number"], x["event_ids"]) for x in net["tickets"]][-1] == (
+        "e3", "2026-NF-e3", ["r-e3"])
+    assert (figs["big"]["points"], figs["big"]["deduction"]) == ("0.00", "-100.00")
+    assert (figs["fine"]["points"], figs["fine"]["deduction"]) == ("100.00", "0.00")
+
+
+def with_devices(managed: dict[str, int]):
+    from shared.policy.kpis import Kpi
+
+    return Kpi.model_validate(K["CS-device-fault-rate"].model_dump() | {"managed_devices": managed})
+
+
+def test_repeat_failures_of_a_device_in_a_month_count_1_2_4_8() -> None:
+    faults = [fault(f"x{i}", "aggregation", sh(2026, 3, 2 + i), device="agg-1") for i in range(4)]
+    faults.insert(2, fault("y", "aggregation", sh(2026, 3, 3, 12), device="agg-2"))
+    assert [(f.fault_id, k, w) for f, k, w in dk.repeat_weights(faults)] == [
+        ("x0", 1, 1), ("x1", 2, 2), ("y", 1, 1), ("x2", 3, 4), ("x3", 4, 8)]
+
+
+def test_aggregation_device_fault_rate_weighs_repeats_over_the_departments_managed_devices() -> None:
+    kpi = with_devices({"net": 400, "spare": 50})
+    faults = [fault("f1", "aggregation", sh(2026, 3, 2), device="agg-1"),
+              fault("f2", "aggregation", sh(2026, 3, 9), device="agg-1"),
+              fault("f3", "aggregation", sh(2026, 3, 20), device="agg-1"),  # 1 + 2 + 4
+              fault("feb", "aggregation", sh(2026, 2, 25), device="agg-1"),  # February's: March's first is f1
+              fault("f4", "aggregation", sh(2026, 3, 5), device="agg-2"),  # 1
+              fault("f5", "aggregation", sh(2026, 3, 6)),  # no device named: 1
+              fault("f6", "access", sh(2026, 3, 6), device="agg-1"),  # another layer
+              fault("g1", "aggregation", sh(2026, 3, 6), dept="nocount", device="z")]
+    figs = {f["department"]: f for f in dk.device_figures(kpi, faults, "2026-03", TZ)}
+    net = figs["net"]  # (1 + 2 + 4) + 1 + 1 = 9 of 400 managed = 2.25% against ≤1%
+    assert (net["numerator"], net["denominator"], net["rate_percent"], net["target_percent"], net["direction"],
+            net["points"]) == (9, 400, "2.25", "1.00", "at-most", None)
+    assert net["arithmetic"] == ("failures weighted by repeat (1, 2, 4, 8…): 1 + 1 + 1 + 2 + 4; 9/400 = 2.25% "
+                                 "(target ≤1.00%); no points in the policy")
+    assert [(x["fault_id"], x["device_id"], x["repeat"], x["counts"]) for x in net["tickets"]] == [  # report order
+        ("f1", "agg-1", 1, 1), ("f4", "agg-2", 1, 1), ("f5", None, 1, 1), ("f2", "agg-1", 2, 2), ("f3", "agg-1", 3, 4)]
+    spare = figs["spare"]  # a managed count and no failure: 0%
+    assert (spare["numerator"], spare["denominator"], spare["rate_percent"]) == (0, 50, "0.00")
+    nocount = figs["nocount"]  # no managed-device count in the policy: the figure says so, no rate
+    assert (nocount["numerator"], nocount["denominator"], nocount["rate_percent"]) == (1, None, None)
+    assert "penalties.kpis.CS-device-fault-rate.managed_devices" in nocount["arithmetic"]
+
+
+def test_reliability_is_1_minus_downtime_between_report_and_fix_over_the_period() -> None:
+    faults = [fault("A", "core", sh(2026, 3, 10, 10), fixed=sh(2026, 3, 10, 12)),
+              fault("B", "core", sh(2026, 3, 10, 11), fixed=sh(2026, 3, 10, 13)),  # overlaps A: 10:00–13:00 is 3 h
+              fault("C", "core", sh(2026, 2, 28, 22), fixed=sh(2026, 3, 1, 2)),  # March's part: 2 h
+              fault("D", "core", sh(2026, 3, 31, 22)),  # still open: to the month's end, 2 h
+              fault("E", "core", sh(2026, 2, 20), fixed=sh(2026, 2, 21)),  # fixed before March
+              fault("F", "backbone", sh(2026, 3, 10, 10), fixed=sh(2026, 3, 12)),  # another KPI's layer
+              fault("G", "core", sh(2026, 3, 15, 8), dept="other", fixed=sh(2026, 3, 15, 8, 30))]
+    after = sh(2026, 4, 5)
+    figs = {f["department"]: f for f in dk.reliability_figures(K["CS-core-reliability"], faults, "2026-03", TZ,
+                                                                after)}
+    net = figs["net"]  # 7 h = 25,200 s of 8,760 h = 31,536,000 s: 1 − 25,200/31,536,000 = 99.9201%
+    assert (net["numerator"], net["denominator"], net["downtime_seconds"], net["rate_percent"],
+            net["target_percent"], net["points"]) == (31_510_800, 31_536_000, 25_200, "99.92", "99.90", None)
+    assert net["arithmetic"].startswith("downtime 7 h 0 min (25,200 s) of a 8760 h period: 1 - 25,200 / "
+                                        "31,536,000 s; 31510800/31536000 = 99.92% (target ≥99.90%)")
+    assert [(x["fault_id"], x["downtime_seconds"], x["open"], x["ok"]) for x in net["tickets"]] == [
+        ("C", 7200, False, False), ("A", 7200, False, False), ("B", 7200, False, False), ("D", 7200, True, False)]
+    assert figs["other"]["downtime_seconds"] == 1800 and figs["other"]["rate_percent"] == "99.99"
+    # computed during the month: the open fault counts up to now (1 h)
+    [mid] = [f for f in dk.reliability_figures(K["CS-core-reliability"], faults, "2026-03", TZ, sh(2026, 3, 31, 23))
+             if f["department"] == "net"]
+    assert mid["downtime_seconds"] == 21_600
+
+
+def test_reliability_over_the_hours_of_the_month_when_no_period_is_given_and_deducted_when_scored() -> None:
+    from shared.policy.kpis import Kpi
+
+    kpi = Kpi.model_validate(K["CS-backbone-reliability"].model_dump() | {
+        "period_hours": None, "scoring": {"type": "deduct", "points_per_percent": 1}})
+    faults = [fault("A", "backbone", sh(2026, 3, 10, 6), fixed=sh(2026, 3, 10, 13))]  # 7 h of March's 744 h
+    [fig] = dk.reliability_figures(kpi, faults, "2026-03", TZ, sh(2026, 4, 5))
+    # 1 − 25,200 / 2,678,400 = 99.0591…%: 0.4409 points short of 99.5 × 1 = −0.44
+    assert (fig["denominator"], fig["rate_percent"], fig["points"]) == (2_678_400, "99.06", "-0.44")
+
+
+# -- the new KPIs as policy -----------------------------------------------------------------------------------------
+
+def test_the_cs_pack_measures_calls_egress_devices_and_reliability() -> None:
+    assert (K["CS-calls-per-agent"].target, K["CS-calls-per-agent"].team) == (2200, "customer-service")
+    assert [(b.to, b.points, b.per) for b in K["CS-calls-per-agent"].scoring.bands] == [(1800, 1, 100),
+                                                                                       (1500, 2, 100)]
+    assert (K["CS-egress-faults"].target, K["CS-egress-faults"].direction) == (3, "at-most")
+    assert [x.value for x in K["CS-device-fault-rate"].layers] == ["aggregation"]
+    assert (K["CS-core-reliability"].target_percent, K["CS-backbone-reliability"].period_hours) == (
+        Decimal("99.9"), 8760)
+
+
+def test_an_operator_gives_each_department_its_managed_devices(tmp_path) -> None:
+    path = write(tmp_path, """
+pack: my-operator
+include: [catv-service-norms]
+penalties:
+  kpis:
+    CS-device-fault-rate: {managed_devices: {network-ops: 420}}
+""")
+    kpis = {k.kpi: k for k in load_policy(path).penalties.kpis}
+    assert kpis["CS-device-fault-rate"].managed_devices == {"network-ops": 420}
+    assert kpis["CS-device-fault-rate"].target_percent == 1  # the rest of the pack's KPI is kept
+
+
+@pytest.mark.parametrize(("fragment", "key", "reason"), [
+    ("CS-calls-per-agent: {target_percent: 90}", "penalties.kpis.CS-calls-per-agent", "is a count: give target"),
+    ("X-egress: {title: t, citation: c, measure: egress-faults, layers: [egress], target: 3, direction: at-most, "
+     "scoring: {type: deduct, points_per_percent: 5}}", "penalties.kpis.X-egress", "scoring type steps"),
+    ("CS-calls-per-agent: {scoring: {type: steps, full_points: 100, bands: [{to: 2300, points: 1}]}}",
+     "penalties.kpis.CS-calls-per-agent", "must lead away from the target 2200"),
+    ("CS-egress-faults: {layers: [nope]}", "penalties.kpis.CS-egress-faults.layers.0", "egress"),
+    ("CS-core-reliability: {layers: []}", "penalties.kpis.CS-core-reliability", "needs layers"),
+    ("CS-device-fault-rate: {managed_devices: {net: 0}}", "penalties.kpis.CS-device-fault-rate", "at least 1"),
+    ("CS-on-time: {managed_devices: {net: 10}}", "penalties.kpis.CS-on-time", "device-fault-rate only"),
+    ("CS-dispatch-accuracy: {scoring: {type: steps, full_points: 1, bands: [{to: 1, points: 1}]}}",
+     "penalties.kpis.CS-dispatch-accuracy", "count measures only"),
+])
+def test_a_wrong_count_or_network_kpi_is_refused_naming_its_key(tmp_path, fragment: str, key: str,
+                                                                reason: str) -> None:
+    err = fails(write(tmp_path, f"pack: my-operator\ninclude: [catv-service-norms]\npenalties:\n  kpis:\n"
+                                f"    {fragment}\n"))
+    assert err.key == key and reason in err.reason, (err.key, err.reason)
