@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Uuid, any_, func, insert, literal, select, text
+from sqlalchemy import Uuid, all_, any_, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -69,7 +70,7 @@ async def district(conn: AsyncConnection, district_id: str | None) -> tuple[bool
 # --- many tickets at once: what a batch recomputation reads (one statement each, whatever the number of tickets) --
 
 
-async def record_facts(conn: AsyncConnection, events: list[Envelope]) -> None:
+async def record_facts(conn: AsyncConnection, events: list[Envelope], payloads: list[dict[str, Any]]) -> None:
     """What `ObservedTables.record` does for one event, for a consumed run: every event kept, and counted against its
     ticket (a count of 2 for one event would be a double apply). Two executemany statements, each compiled once and
     sent as multi-row inserts (insertmanyvalues), rather than a multi-row VALUES compiled anew for every batch."""
@@ -77,7 +78,7 @@ async def record_facts(conn: AsyncConnection, events: list[Envelope]) -> None:
     await conn.execute(insert(e), [
         {"event_id": ev.event_id, "ticket_id": ev.ticket_id, "type": ev.type, "sequence": ev.sequence,
          "producer": ev.producer, "occurred_at": ev.occurred_at, "recorded_at": ev.recorded_at,
-         "payload": ev.payload.model_dump(mode="json")} for ev in events])
+         "payload": payload} for ev, payload in zip(events, payloads, strict=True)])
     per: dict[uuid.UUID, dict[str, Any]] = {}
     for ev in events:
         row = per.setdefault(ev.ticket_id, {"ticket_id": ev.ticket_id, "events_applied": 0, "number": None,
@@ -100,12 +101,17 @@ async def lock_tickets(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> No
                        {"keys": keys})
 
 
-async def facts_of(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Fact]]:
-    """The facts a claim can depend on (the types `fold` applies) of every ticket, by ticket."""
+async def facts_of(conn: AsyncConnection, ticket_ids: list[uuid.UUID],
+                   known: Sequence[uuid.UUID] = ()) -> dict[uuid.UUID, list[Fact]]:
+    """The facts a claim can depend on (the types `fold` applies) of every ticket, by ticket; but the events
+    `known` (the caller has them in hand: the batch being applied)."""
     e = observed.events
-    rows = (await conn.execute(select(e.c.ticket_id, e.c.type, e.c.occurred_at, e.c.recorded_at, e.c.payload)
-                               .where(e.c.ticket_id == any_of(ticket_ids), e.c.type.in_(sorted(FOLDED)))
-                               .order_by(e.c.recorded_at, e.c.sequence))).all()
+    query = (select(e.c.ticket_id, e.c.type, e.c.occurred_at, e.c.recorded_at, e.c.payload)
+             .where(e.c.ticket_id == any_of(ticket_ids), e.c.type.in_(sorted(FOLDED)))
+             .order_by(e.c.recorded_at, e.c.sequence))
+    if known:
+        query = query.where(e.c.event_id != all_(literal(list(known), ARRAY(Uuid))))
+    rows = (await conn.execute(query)).all()
     out: dict[uuid.UUID, list[Fact]] = {}
     for r in rows:
         out.setdefault(r.ticket_id, []).append(Fact(r.type, r.occurred_at, r.recorded_at, r.payload))

@@ -167,6 +167,8 @@ async def payment_breaches(rt: RuntimeDep, _: Reader,
              summary="CT-3.2: record an exemption (reason code + evidence note); voids a payable claim")
 async def exempt(ticket_id: uuid.UUID, body: cmd.RecordExemption, rt: RuntimeDep, principal: Exempter,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Published as CompensationExemptionRecorded (RULEBOOK §9.12: the breach stays, "late, exempt"). A payable
+    claim it covers is voided: taken out of its open payout batch if batched, clawed back if already paid."""
     return await run_write(rt, principal, idempotency_key, f"/tickets/{ticket_id}/exemptions", body, 201,
                            lambda uow: cmd.record_exemption(uow, ticket_id, body, principal.name))
 
@@ -175,6 +177,8 @@ async def exempt(ticket_id: uuid.UUID, body: cmd.RecordExemption, rt: RuntimeDep
              summary="CT-3.3.1: the customer disputes an exemption; without a call recording it is void")
 async def dispute(exemption_id: uuid.UUID, body: cmd.DisputeExemption, rt: RuntimeDep, principal: Disputer,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """A voided exemption is published as CompensationExemptionVoided; its claims are payable again (a clawback
+    recorded for it is cancelled: the customer keeps the payment). 409 when already disputed."""
     return await run_write(rt, principal, idempotency_key, f"/exemptions/{exemption_id}/disputes", body, 200,
                            lambda uow: cmd.dispute(uow, exemption_id, body, principal.name))
 

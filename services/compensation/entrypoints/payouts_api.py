@@ -55,6 +55,9 @@ async def batches(rt: RuntimeDep, _: Reader, limit: LimitQ = 100) -> dict[str, A
 
 @router.get("/payout-batches/{batch_id}", summary="A batch and its lines", responses=error_responses(404))
 async def batch(batch_id: uuid.UUID, rt: RuntimeDep, _: Reader) -> dict[str, Any]:
+    """`lines`: the live lines (pending, paid, failed), adding up to `total`; `removed`: lines whose claim stopped
+    being payable before payment (an exemption recorded late, CT-3.2), with why; `clawbacks`: paid claims that
+    stopped being payable, the amount to recover (`open`), or `cancelled` when a dispute voided the exemption."""
     async with rt.new_uow() as uow:
         return await payouts.batch_view(uow, batch_id)
 
@@ -93,7 +96,10 @@ async def failed(batch_id: uuid.UUID, line_id: uuid.UUID, body: LineFailed, rt: 
 
 
 @router.get("/payout-batches/{batch_id}/reconciliation", responses=error_responses(404),
-            summary="Lines = batch total = claims marked paid, to the fen")
+            summary="Lines = batch total = claims marked paid, to the fen; removed lines and clawbacks beside")
 async def reconcile(batch_id: uuid.UUID, rt: RuntimeDep, _: Reader) -> dict[str, Any]:
+    """`balanced`: lines total = batch total and paid lines = claims marked paid. `removed` / `removed_lines`: left
+    the batch before payment (not in the total); `clawbacks` / `clawback_count`: open clawbacks of paid claims;
+    `net_paid` = paid − clawbacks. All in the batch currency's minor unit."""
     async with rt.new_uow() as uow:
         return await payouts.reconciliation(uow, batch_id)

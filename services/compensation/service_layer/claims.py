@@ -11,6 +11,7 @@ statements: about a dozen round trips for a batch of 500 events instead of ten p
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.compensation.adapters import repository as repo
 from services.compensation.adapters.tables import claims as T
 from services.compensation.domain.decide import Inputs, decide
-from services.compensation.domain.facts import TicketFacts, fold
+from services.compensation.domain.facts import Fact, TicketFacts, fold
 from services.compensation.domain.plan import (
     VOID,
     Plan,
@@ -42,15 +43,19 @@ async def recompute(uow: UnitOfWork, ticket_id: uuid.UUID) -> list[dict[str, Any
     return await repo.claims_of(uow.conn, ticket_id)
 
 
-async def recompute_many(uow: UnitOfWork, ticket_ids: list[uuid.UUID]) -> None:
-    """Bring the claims of every ticket named up to date, with a fixed number of statements for any number."""
+async def recompute_many(uow: UnitOfWork, ticket_ids: list[uuid.UUID],
+                         in_hand: Sequence[tuple[uuid.UUID, uuid.UUID, Fact]] = ()) -> None:
+    """Bring the claims of every ticket named up to date, with a fixed number of statements for any number.
+    `in_hand`: (ticket, event id, fact) of events the caller just recorded (the consumed batch): not read back."""
     cfg: CompensationConfig = uow.config
     conn, now = uow.conn, uow.now()
     ids = sorted(set(ticket_ids))
     if not ids:
         return
     await repo.lock_tickets(conn, ids)
-    facts_by = await repo.facts_of(conn, ids)
+    facts_by = await repo.facts_of(conn, ids, [event_id for _, event_id, _ in in_hand])
+    for tid, _, fact in in_hand:
+        facts_by.setdefault(tid, []).append(fact)
     folded = {tid: fold(str(tid), facts_by.get(tid, [])) for tid in ids}
     live = [tid for tid in ids if folded[tid].entered_at is not None]  # TicketCreated not here yet: it will come
     if not live:

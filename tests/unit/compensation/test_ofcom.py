@@ -72,7 +72,8 @@ def test_provision_counts_the_missed_start_date() -> None:
 
 def rebooked(at: datetime, previous: datetime, by: str = "staff") -> Fact:
     return Fact("AppointmentRebooked", at, at, {
-        "window_start": (previous + timedelta(days=3)).isoformat(), "window_end": (previous + timedelta(days=3, hours=4)).isoformat(),
+        "window_start": (previous + timedelta(days=3)).isoformat(),
+        "window_end": (previous + timedelta(days=3, hours=4)).isoformat(),
         "previous_start": previous.isoformat(), "previous_end": (previous + timedelta(hours=4)).isoformat(),
         "requested_by": by, "customer_consent": True})
 
@@ -82,8 +83,10 @@ def test_cancellation_with_23h59_notice_is_a_missed_appointment_and_24h_is_not()
     short = claims_of(ticket(uk(2026, 5, 1, 9), extra=[rebooked(slot - timedelta(hours=23, minutes=59), slot)],
                              done=uk(2026, 5, 2, 9)))
     appointment = [c for c in short if c.promise.startswith("appointment:")]
-    assert len(appointment) == 1 and appointment[0].amount == 3231 and appointment[0].promise == "appointment:2026-05-12T08:00"
-    enough = claims_of(ticket(uk(2026, 5, 1, 9), extra=[rebooked(slot - timedelta(hours=24), slot)], done=uk(2026, 5, 2, 9)))
+    assert len(appointment) == 1 and appointment[0].amount == 3231
+    assert appointment[0].promise == "appointment:2026-05-12T08:00"
+    enough = claims_of(ticket(uk(2026, 5, 1, 9), extra=[rebooked(slot - timedelta(hours=24), slot)],
+                              done=uk(2026, 5, 2, 9)))
     assert not [c for c in enough if c.promise.startswith("appointment:")]
     customer = claims_of(ticket(uk(2026, 5, 1, 9), extra=[rebooked(slot - timedelta(hours=1), slot, "customer")],
                                 done=uk(2026, 5, 2, 9)))

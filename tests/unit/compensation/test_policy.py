@@ -60,7 +60,8 @@ compensation:
 
 
 def test_disable_drops_a_scheme(tmp_path: Path) -> None:
-    policy = load_policy(write(tmp_path, "pack: x\ninclude: [telecom-lyg-sameday]\ncompensation: {disable: [CT-sameday]}\n"))
+    policy = load_policy(write(tmp_path, "pack: x\ninclude: [telecom-lyg-sameday]\n"
+                                         "compensation: {disable: [CT-sameday]}\n"))
     assert policy.compensation.schemes == {}
 
 
