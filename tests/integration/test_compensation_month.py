@@ -184,6 +184,11 @@ async def test_a_scripted_month_gives_the_hand_computed_claims_figures_and_batch
     assert customer["state"] == "late" and customer["exempt"]["clause"] == "CT-3.2"
     assert (await ct_timer(stack, t10["ticket_id"], "force-majeure"))["exempt"]["cause"] == "flood"
     await ct_timer(stack, t9["ticket_id"], None)  # its exemption was voided by the dispute: plain late
+    # ... and the per-rule achievement counts t6, t8 and t10 (due 24:00 day 1) late-exempt, outside the rate
+    due = {"from": day(2, 0).isoformat(), "to": day(2, 0, 0, 1).isoformat()}
+    rules = await stack.clients["sla_monitor"].get("/rules/achievement", params=due, headers=stack.auth(Role.OPS))
+    [repair] = [r for r in rules.json()["rules"] if r["rule_id"] == "CT-sameday-repair"]
+    assert repair["late_exempt"] == 3 and repair["rate"] == round(repair["met"] / (repair["met"] + repair["missed"]), 4)
     await ct_timer(stack, t1["ticket_id"], None)
     assert [e.type for e in await published(stack, t9["ticket_id"])][:5] == [  # then its missed payment limit
         "CompensationDue", "CompensationExemptionRecorded", "CompensationVoided", "CompensationExemptionVoided",

@@ -100,16 +100,18 @@ async def breached(rt: RuntimeDep, _: Reader, rule_id: RuleQ = None, department:
     return {"as_of": now.isoformat(), "timers": [timer_view(t, now, rt.config, exemptions) for t in timers]}
 
 
-@router.get("/rules/achievement", summary="Per-rule share of timers met, deadline in [from, to)")
+@router.get("/rules/achievement", summary="Per-rule share of timers met, deadline in [from, to); late-exempt "
+            "breaches (RULEBOOK §9.12) counted apart, outside the rate")
 async def achievement(rt: RuntimeDep, _: Reader, from_: Annotated[Instant, Query(alias="from")],
                       to: Annotated[Instant, Query()]) -> dict[str, Any]:
     if to <= from_:
         raise DomainError(422, "`to` must be after `from`", fields=[{"field": "to", "in": "query",
                                                                     "rule": "period", "message": "empty period"}])
     async with rt.engine.connect() as conn:
-        rows = await queries.achievement(conn, from_, to)
+        rows = await queries.achievement(conn, from_, to, family_of(rt.config))
     return {"from": from_.isoformat(), "to": to.isoformat(),
-            "rules": [{"rule_id": a.rule_id, "met": a.met, "missed": a.missed, "rate": a.rate} for a in rows]}
+            "rules": [{"rule_id": a.rule_id, "met": a.met, "missed": a.missed, "late_exempt": a.late_exempt,
+                       "rate": a.rate} for a in rows]}
 
 
 @router.get("/sla/status", summary="Policy in force and provisional (guessed-calendar) deadlines")
