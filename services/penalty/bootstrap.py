@@ -21,8 +21,9 @@ SPEC = ServiceSpec(
     metadata=metadata,
     tables=platform,
     migrations_dir=Path(__file__).parent / "migrations",
-    # directory (issue 8): payers' departments, leaders; calls: CallHandled for the calls-per-agent scorecard
-    consumes=[TOPICS.tickets, TOPICS.sla, TOPICS.directory, TOPICS.calls],
+    # directory (issue 8): payers' departments, leaders; calls: CallHandled for the calls-per-agent scorecard;
+    # compensation: CT exemptions, whose late timers the on-time rate leaves out (RULEBOOK §9.12)
+    consumes=[TOPICS.tickets, TOPICS.sla, TOPICS.directory, TOPICS.calls, TOPICS.compensation],
     handlers={**EVENT_HANDLERS, **directory.handlers()},
     routers=[read_router, command_router, scorecards_router, reports_router,
              directory.router((Role.OPS, Role.FINANCE))],

@@ -11,35 +11,31 @@ reads up to the highest seq visible when it starts."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.penalty.adapters.tables import kpi, ledger
-from shared.events import Envelope, encode
+from services.penalty.domain import timers as dt
+from shared.events import Envelope
 
 J = kpi.journal
 _UUID = ("id", "ticket_id", "reverses")
 _TIME = ("cause_at", "created_at", "closed_at")
 
 
-async def record_event(conn: AsyncConnection, event: Envelope) -> None:
-    await conn.execute(insert(J).values(kind="event", event_id=event.event_id, type=event.type,
-                                        body=json.loads(encode(event)), applied_at=func.now())
-                       .on_conflict_do_nothing(index_elements=[J.c.event_id]))
-
-
 async def record_events(conn: AsyncConnection, events: list[Envelope]) -> None:
-    """record_event for a run of events in one statement (the consumer deduplicated them already)."""
+    """Events penalty applied, in their order, in one statement (the consumer's inbox deduplicated them)."""
+    if not events:
+        return
     now = datetime.now(UTC)
     await conn.execute(insert(J).on_conflict_do_nothing(index_elements=[J.c.event_id]),
-                       [{"kind": "event", "event_id": e.event_id, "type": e.type, "body": json.loads(encode(e)),
+                       [{"kind": "event", "event_id": e.event_id, "type": e.type, "body": e.model_dump(mode="json"),
                          "applied_at": now} for e in events])
 
 
@@ -87,42 +83,36 @@ async def last_seq(conn: AsyncConnection) -> int:
     return (await conn.execute(select(func.coalesce(func.max(J.c.seq), 0)))).scalar_one()
 
 
-def _timer_values(family: str, event: Envelope) -> dict[str, Any]:
-    p = event.payload
-    late = event.type in ("SlaBreached", "SlaBreachClosed")
-    return {"ticket_id": p.ticket_id, "family": family, "round": p.round, "rule_id": p.rule_id,
-            "department": p.department, "person": p.person, "deadline": p.deadline,
-            "outcome": "late" if late else "met", "actual": getattr(p, "actual", None),
-            "event_ids": [str(event.event_id)]}
-
-
-async def record_breaches(conn: AsyncConnection, breaches: list[tuple[str, Envelope]]) -> None:
-    """record_timer for a run of SlaBreached of distinct timers (family, ticket, round), in one statement each
-    500: a retraction already seen keeps its timer met."""
+def _upsert_timers() -> Insert:
+    """Insert a timer's row, or replace what it holds (record_timers folded the events in already)."""
     t = kpi.timers
     stmt = insert(t)
-    stmt = stmt.on_conflict_do_update(index_elements=[t.c.ticket_id, t.c.family, t.c.round],
-                                      where=t.c.outcome == "late",
-                                      set_={"event_ids": t.c.event_ids + stmt.excluded.event_ids})
-    await conn.execute(stmt, [_timer_values(f, e) for f, e in breaches])
+    keys = (t.c.ticket_id, t.c.family, t.c.round)
+    return stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={c.name: stmt.excluded[c.name] for c in t.c if c not in keys})
 
 
-async def record_timer(conn: AsyncConnection, family: str, event: Envelope) -> None:
-    """The outcome of a completion or response timer, for the scorecards: met, or late (a retraction makes a
-    breach met again; a close keeps it late with its stop time)."""
+_UPSERT_TIMERS = _upsert_timers()  # built once: executemany with a list of rows, compiled once and cached
+
+
+async def record_timers(conn: AsyncConnection, outcomes: list[tuple[str, Envelope]]) -> None:
+    """The outcomes of a run of SLA events (rule family, event), in their order, for the scorecards: the run's
+    tickets' timers read once (locked), each event folded into its timer's row (domain/timers.py), the rows that
+    changed written back in one statement."""
+    if not outcomes:
+        return
     t = kpi.timers
-    stmt = insert(t).values(**_timer_values(family, event))
-    if event.type == "SlaBreached":  # a retraction seen first (redelivery, replay order) stays met
-        keep = t.c.outcome == "late"
-        stmt = stmt.on_conflict_do_update(index_elements=[t.c.ticket_id, t.c.family, t.c.round], where=keep,
-                                          set_={"event_ids": t.c.event_ids + stmt.excluded.event_ids})
-    else:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[t.c.ticket_id, t.c.family, t.c.round],
-            set_={"outcome": stmt.excluded.outcome, "actual": stmt.excluded.actual, "rule_id": stmt.excluded.rule_id,
-                  "department": stmt.excluded.department, "person": stmt.excluded.person,
-                  "deadline": stmt.excluded.deadline, "event_ids": t.c.event_ids + stmt.excluded.event_ids})
-    await conn.execute(stmt)
+    tickets = sorted({e.payload.ticket_id for _, e in outcomes})
+    stored = await conn.execute(select(t).where(t.c.ticket_id.in_(tickets)).with_for_update())
+    rows = {(r["ticket_id"], r["family"], r["round"]): dict(r) for r in stored.mappings()}
+    changed: dict[tuple, dict[str, Any]] = {}
+    for family, e in outcomes:
+        key = (e.payload.ticket_id, family, e.payload.round)
+        row = dt.timer_after(rows.get(key), e.type, dt.outcome_of(e.type, str(e.event_id), family, e.payload))
+        if row != rows.get(key):
+            rows[key] = changed[key] = row
+    if changed:
+        await conn.execute(_UPSERT_TIMERS, list(changed.values()))
 
 
 async def insert_month(conn: AsyncConnection, body: dict[str, Any]) -> None:

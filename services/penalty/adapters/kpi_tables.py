@@ -1,5 +1,6 @@
 """Tables beside the ledger: penalty's own journal of what it applied (replay, what-if), the SLA timer outcomes the
-KPI scorecards count, and the scorecards frozen when a month is closed (issue 10)."""
+KPI scorecards count, the CT exemptions that take late timers out of the on-time rate (RULEBOOK §9.12), and the
+scorecards frozen when a month is closed (issue 10)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class KpiTables:
     journal: Table
     timers: Table
     scorecards: Table
+    exemptions: Table
 
 
 def kpi_tables(metadata: MetaData) -> KpiTables:
@@ -54,4 +56,18 @@ def kpi_tables(metadata: MetaData) -> KpiTables:
         Column("body", JSONB, nullable=False),  # the whole month's scorecards as GET /scorecards showed them
         Column("frozen_at", DateTime(timezone=True), nullable=False),
     )
-    return KpiTables(journal, timers, scorecards)
+    exemptions = Table(
+        "penalty_exemptions",
+        metadata,
+        # As compensation announced them (CompensationExemptionRecorded / Voided, migration 0007)
+        Column("exemption_id", Uuid, primary_key=True),
+        Column("ticket_id", Uuid, nullable=False, index=True),
+        Column("code", String(40), nullable=False),  # CT-3.2 reason code
+        Column("cause", String(40)),
+        Column("promise", String(80)),  # NULL: every promise of the ticket
+        Column("rule_ids", JSONB, nullable=False),  # SLA rules of the exempted promise(s): their families are exempt
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+        Column("voided_at", DateTime(timezone=True)),  # CT-3.3.1: disputed without a recording
+        Column("void_reason", String(limits.FREE_TEXT)),
+    )
+    return KpiTables(journal, timers, scorecards, exemptions)

@@ -13,6 +13,6 @@ platform = platform_tables(metadata)
 observed = ObservedTables(metadata)
 directory = DirectoryTables(metadata)  # penalty's copy of the directory (issue 8)
 ledger = ledger_tables(metadata)
-kpi = kpi_tables(metadata)  # journal, timer outcomes, frozen scorecards
+kpi = kpi_tables(metadata)  # journal, timer outcomes, CT exemptions (RULEBOOK §9.12), frozen scorecards
 # Envelope `sequence` of the events penalty publishes on gongdan.penalties: monotonic per stream, gaps allowed.
 event_sequence = Sequence("penalty_event_seq", metadata=metadata)

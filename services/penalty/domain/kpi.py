@@ -4,6 +4,12 @@ Each ticket measure turns what penalty has seen into cases (one per ticket round
 each ok or not, charged to a team; a figure is ok cases / cases per team, with its target and points. Rates are
 exact fractions; points are pro-rated and rounded half up to 0.01 (97.5% on time against 99% at −2 a point: −3.00).
 
+RULEBOOK §9.12: a late timer of the on-time rate whose ticket has a standing CT exemption covering its rule family
+(`Exemption`, announced by compensation) is "late, exempt": shown among the figure's tickets with its exemption and
+left out of numerator and denominator; voided, it counts again. Other rates keep it (the rulebook exempts it from
+the on-time rate only), and so does the ledger: CT-3.2 exemptions are about customer compensation, the breach stays
+a fact, and CS-21.5 still fines the late ticket (the review board may cancel it, TT-12).
+
 The network figures come from the NMS's fault reports (`Fault`: NetworkFaultReported and its NetworkFaultFixed), per
 responsible department: egress faults a month (a count, scored in steps), the aggregation device fault rate (a
 device's k-th failure in the month counts 2^(k-1): 1, 2, 4, 8…) and reliability (1 − downtime / period). Calls per
@@ -39,6 +45,38 @@ class Case:
     ticket_id: str
     ok: bool
     detail: dict[str, Any] = field(default_factory=dict)
+    exempt: dict[str, Any] | None = None  # late, exempt (RULEBOOK §9.12): shown, not counted
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """A CT-3.2 exemption of a ticket as compensation announced it (CompensationExemptionRecorded), with the rule
+    families its SLA rules belong to under the policy; `voided_at` once a dispute voided it (CT-3.3.1)."""
+
+    exemption_id: str
+    ticket_id: str
+    code: str
+    cause: str | None
+    promise: str | None
+    families: frozenset[str]
+    recorded_at: datetime
+    voided_at: datetime | None = None
+
+    def covers(self, timer: Mapping[str, Any]) -> bool:
+        return self.voided_at is None and timer["family"] in self.families
+
+
+def late_exempt(timer: Mapping[str, Any], exemptions: Iterable[Exemption]) -> dict[str, Any] | None:
+    """RULEBOOK §9.12: a late timer covered by a standing exemption of its ticket is "late, exempt" (the earliest
+    recorded such exemption is named); a timer met in time stays met."""
+    if timer["outcome"] != "late":
+        return None
+    for e in sorted(exemptions, key=lambda x: (x.recorded_at, x.exemption_id)):
+        if e.covers(timer):
+            return {"exemption_id": e.exemption_id, "code": e.code, "cause": e.cause, "promise": e.promise,
+                    "clause": "CT-3.2", "recorded_at": e.recorded_at.isoformat(),
+                    "outcome": "late, exempt (RULEBOOK §9.12)"}
+    return None
 
 
 @dataclass(frozen=True)
@@ -68,13 +106,15 @@ def qty(value: Decimal | int) -> str:
     return f"{int(d):,}" if d == d.to_integral_value() else f"{cents(d):,}"
 
 
-def score(kpi: Kpi, numerator: int, denominator: int) -> Score:
-    """The rate and its points under the KPI's scoring, with the arithmetic in words."""
+def score(kpi: Kpi, numerator: int, denominator: int, exempt: int = 0) -> Score:
+    """The rate and its points under the KPI's scoring, with the arithmetic in words; `exempt` late, exempt cases
+    were left out of both numerator and denominator (RULEBOOK §9.12) and the words say so."""
+    left_out = f"{exempt} late, exempt left out, RULEBOOK §9.12" if exempt else ""
     if denominator == 0:
-        return Score(None, None, "no cases this month")
+        return Score(None, None, f"no cases this month ({left_out})" if exempt else "no cases this month")
     rate = Decimal(numerator) * 100 / Decimal(denominator)
     head = f"{numerator}/{denominator} = {pct(rate)} (target {'≥' if kpi.direction == 'at-least' else '≤'}" \
-           f"{cents(kpi.target_percent)}%)"
+           f"{cents(kpi.target_percent)}%{'; ' + left_out if exempt else ''})"
     s = kpi.scoring
     if s is None:
         return Score(rate, None, f"{head}; no points in the policy")
@@ -117,11 +157,16 @@ def figures(kpi: Kpi, cases: Iterable[Case], clause_fen: int | None = None) -> l
     out = []
     for team in sorted(by_team, key=lambda t: t or ""):
         group = sorted(by_team[team], key=lambda c: (c.ticket_id, str(c.detail.get("round", ""))))
-        num = sum(1 for c in group if c.ok)
-        sc = score(kpi, num, len(group))
+        counted = [c for c in group if c.exempt is None]
+        num = sum(1 for c in counted if c.ok)
+        sc = score(kpi, num, len(counted), len(group) - len(counted))
         items = [{"ticket_id": c.ticket_id, "ok": c.ok, **c.detail} for c in group]
-        fig = figure(kpi, team, num, len(group), sc, items)
-        if kpi.clause and clause_fen is not None:  # CS-21.5: 50 yuan per late ticket to the person
+        if kpi.measure == "on-time":  # RULEBOOK §9.12: which tickets are late, exempt, and how many
+            items = [{**item, "exempt": c.exempt} for item, c in zip(items, group, strict=True)]
+            fig = figure(kpi, team, num, len(counted), sc, items, exempt=len(group) - len(counted))
+        else:
+            fig = figure(kpi, team, num, len(counted), sc, items)
+        if kpi.clause and clause_fen is not None:  # CS-21.5: 50 yuan per late ticket to the person, exempt too
             per_person: dict[str | None, int] = defaultdict(int)
             for c in group:
                 if not c.ok:
@@ -139,18 +184,23 @@ def _team(kpi: Kpi, department: str | None) -> str | None:
     return CUSTOMER_SERVICE if kpi.team == "customer-service" else department
 
 
-def timer_cases(kpi: Kpi, timers: Iterable[Mapping[str, Any]], month: str, tz: str) -> list[Case]:
+def timer_cases(kpi: Kpi, timers: Iterable[Mapping[str, Any]], month: str, tz: str,
+                exemptions: Mapping[str, list[Exemption]] | None = None) -> list[Case]:
     """on-time / response: one case per ticket round whose timer (of the KPI's rules) has its deadline in the
-    month; met on time, late when breached (a retracted breach is met). Timers not yet decided do not count."""
+    month; met on time, late when breached (a retracted breach is met). Timers not yet decided do not count. On
+    the on-time rate a late timer is exempt while a standing exemption of its ticket covers it (RULEBOOK §9.12;
+    `exemptions` by ticket id)."""
     out = []
     for t in timers:
         if t["rule_id"] not in kpi.rules or local_month(t["deadline"], tz) != month:
             continue
-        out.append(Case(_team(kpi, t["department"]), str(t["ticket_id"]), t["outcome"] == "met",
+        tid = str(t["ticket_id"])
+        exempt = late_exempt(t, (exemptions or {}).get(tid, ())) if kpi.measure == "on-time" else None
+        out.append(Case(_team(kpi, t["department"]), tid, t["outcome"] == "met",
                         {"round": t["round"], "rule_id": t["rule_id"], "person": t["person"],
                          "deadline": t["deadline"].isoformat(),
                          "actual": t["actual"].isoformat() if t["actual"] else None,
-                         "event_ids": list(t["event_ids"])}))
+                         "event_ids": list(t["event_ids"])}, exempt))
     return out
 
 
@@ -272,9 +322,10 @@ def churn_cases(kpi: Kpi, histories: Mapping[str, History], month: str, tz: str)
 
 
 def cases_for(kpi: Kpi, month: str, tz: str, timers: list[Mapping[str, Any]], histories: Mapping[str, History],
-              creations: list[Mapping[str, Any]]) -> list[Case]:
+              creations: list[Mapping[str, Any]],
+              exemptions: Mapping[str, list[Exemption]] | None = None) -> list[Case]:
     if kpi.measure in ("on-time", "response"):
-        return timer_cases(kpi, timers, month, tz)
+        return timer_cases(kpi, timers, month, tz, exemptions)
     if kpi.measure == "satisfaction":
         return satisfaction_cases(kpi, histories, month, tz)
     if kpi.measure == "effective-callback":

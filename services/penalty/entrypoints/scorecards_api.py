@@ -34,7 +34,10 @@ MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
             "under the policy's scoring and its `arithmetic` in words. `tickets` are the items behind it: tickets "
             "and faults by their stream id (`ticket_id`; `ok`: counted in the numerator), or for calls per agent "
             "the agents, each with their calls and own points (`ok`: at the target). Rates also carry "
-            "`rate_percent`/`target_percent`; step-scored counts a `deduction`; reliability `downtime_seconds`.",
+            "`rate_percent`/`target_percent`; step-scored counts a `deduction`; reliability `downtime_seconds`. "
+            "On the on-time rate a late ticket under a standing CT exemption is \"late, exempt\" (RULEBOOK §9.12): "
+            "listed with its `exempt` exemption (null for the others), left out of numerator and denominator, "
+            "counted in the figure's `exempt` and said in its `arithmetic`; once the exemption is voided it counts.",
             responses={200: {"content": {"text/csv": {}}}})
 async def get_scorecards(rt: RuntimeDep, _: Reader,
                          month: Annotated[str, Query(pattern=MONTH, description="YYYY-MM, the local month")],

@@ -21,6 +21,12 @@ class PenaltyConfig:
     def penalties(self) -> PenaltyPolicy:
         return self.policy.penalties
 
+    def family_of(self, rule_id: str) -> str:
+        """The family of a timer rule (sla_monitor runs one timer per family and round); a rule this policy does
+        not know is a family of its own."""
+        rule = next((r for r in self.policy.timers if r.rule_id == rule_id), None)
+        return rule.family_id if rule is not None else rule_id
+
 
 def load_config(settings: Settings) -> PenaltyConfig:
     """Load and validate the policy file; a bad file raises PolicyError naming the file and key path."""

@@ -1,4 +1,5 @@
-"""Events -> ledger entries (issue 10). Consumes gongdan.tickets (facts, act-level clauses) and gongdan.sla (breaches).
+"""Events -> ledger entries (issue 10). Consumes gongdan.tickets (facts, act-level clauses) and gongdan.sla (breaches);
+gongdan.compensation's exemptions only for the scorecards (service_layer/exemptions.py).
 
 Per-started-unit clauses (TT-9.12, NJ-4.3.2b/d; Decision): `SlaBreached` fires when the deadline (+ grace) passes
 with the timer still open, carrying the lateness so far; the entry is proposed then for those units. When the
@@ -8,11 +9,15 @@ units not yet assessed (same clause, payer and month as the breach). A breach wh
 entry; so does a reclassification after which no rule of the breached timer's family applies to the ticket.
 
 Every applied event also goes to penalty's journal (replay, what-if) and every timer outcome (SlaMet too) to the
-scorecards' table. A run of consecutive SlaBreached is applied in a few statements (`on_sla_events`).
+scorecards' table (domain/timers.py). The consumer hands over runs of consecutive events of any type (issue 13):
+ticket and call events are kept a stretch at a time (`on_ticket_events`), SLA outcomes a run at a time and
+consecutive breaches without a tier assessed at once (`on_sla_events`); the ledger still moves event by event in
+order wherever an entry depends on the ones before it.
 """
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 import shared.events.catalog  # noqa: F401  (registers every event type, gongdan.sla included)
@@ -21,25 +26,51 @@ from services.penalty.adapters import repository as repo
 from services.penalty.adapters.tables import observed
 from services.penalty.domain import assess as pa
 from services.penalty.domain.facts import fold
+from services.penalty.domain.timers import OUTCOME_EVENTS
 from services.penalty.service_layer import ledger
 from services.penalty.service_layer.config import PenaltyConfig
+from services.penalty.service_layer.exemptions import EXEMPTION_HANDLERS
 from shared.events import Envelope
 from shared.events.registry import REGISTRY
 from shared.events.topics import TOPICS
-from shared.messaging.consumer import batched
+from shared.messaging.consumer import batched_across_types
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.policy.penalties import TieredAmount
 
 SLA_APPLIED = ("SlaBreached", "SlaBreachClosed", "SlaBreachRetracted")
 
 
-async def on_ticket_event(uow: UnitOfWork, event: Envelope) -> None:
-    """Record the fact (observed view), then assess what the act triggers."""
-    await observed.record(uow, event)
-    await journal.record_event(uow.conn, event)  # replay and what-if read it (adapters/journal.py)
-    cfg: PenaltyConfig = uow.config
-    if cfg is None:
-        return
+@batched_across_types
+async def on_ticket_events(uow: UnitOfWork, events: list[Envelope]) -> None:
+    """A run of consecutive ticket and call events, in their order (issue 13). Each is kept as a fact (observed view)
+    and in the journal (replay and what-if read it, adapters/journal.py), a stretch of events at a time in three
+    statements; an event that can move the ledger ends its stretch and is assessed right after it. So every
+    assessment reads the ticket's history as it stood when its event was applied, as one event at a time would."""
+    cfg: PenaltyConfig | None = uow.config
+    stretch: list[Envelope] = []
+    for event in events:
+        stretch.append(event)
+        if cfg is not None and _moves_ledger(cfg, event):
+            await _keep(uow, stretch)
+            stretch = []
+            await _assess_event(uow, cfg, event)
+    await _keep(uow, stretch)
+
+
+def _moves_ledger(cfg: PenaltyConfig, event: Envelope) -> bool:
+    """An act a clause is triggered by, a churn caused by a complaint (TT-9bis doubling), a reclassification (it
+    may void a breached timer's rule). Every other ticket event is a fact only."""
+    return (bool(cfg.penalties.on_event(event.type)) or event.type == "TicketReclassified"
+            or (event.type == "CustomerChurned" and event.payload.caused_by_complaint))
+
+
+async def _keep(uow: UnitOfWork, events: list[Envelope]) -> None:
+    if events:
+        await observed.record_all(uow, events)
+        await journal.record_events(uow.conn, events)
+
+
+async def _assess_event(uow: UnitOfWork, cfg: PenaltyConfig, event: Envelope) -> None:
     if cfg.penalties.on_event(event.type):
         await _assess_act(uow, cfg, event)
     if event.type == "CustomerChurned" and event.payload.caused_by_complaint:
@@ -48,13 +79,8 @@ async def on_ticket_event(uow: UnitOfWork, event: Envelope) -> None:
         await _reclassified(uow, cfg, event)
 
 
-async def on_sla_event(uow: UnitOfWork, event: Envelope) -> None:
-    cfg: PenaltyConfig = uow.config
-    if event.type in SLA_APPLIED or event.type == "SlaMet":  # the journal, and the outcome for the scorecards
-        await journal.record_event(uow.conn, event)
-        await journal.record_timer(uow.conn, _family(cfg, event.payload.rule_id), event)
-    if cfg is None or event.type not in SLA_APPLIED:
-        return  # warnings and due dates carry no money; a met timer counts only in the scorecards
+async def _to_ledger(uow: UnitOfWork, cfg: PenaltyConfig, event: Envelope) -> None:
+    """One breach, close or retraction, on its own."""
     if event.type == "SlaBreached":
         await _breached(uow, cfg, event)
     elif event.type == "SlaBreachClosed":
@@ -68,8 +94,7 @@ async def on_sla_event(uow: UnitOfWork, event: Envelope) -> None:
 
 
 def _family(cfg: PenaltyConfig | None, rule_id: str) -> str:
-    rule = next((r for r in cfg.policy.timers if r.rule_id == rule_id), None) if cfg is not None else None
-    return rule.family_id if rule is not None else rule_id
+    return cfg.family_of(rule_id) if cfg is not None else rule_id
 
 
 def _evidence(event: Envelope, **more: Any) -> dict[str, Any]:
@@ -118,7 +143,8 @@ async def _closed(uow: UnitOfWork, cfg: PenaltyConfig, event: Envelope) -> None:
         return  # the breach was reversed: nothing more to charge
     assessed: dict[str, tuple[int, pa.Payer]] = {}
     for e in entries:
-        if e["kind"] in ("assessment", "adjustment") and "units" in e["numbers"] and not e["entry_key"].endswith("|leader"):
+        leader = e["entry_key"].endswith("|leader")
+        if e["kind"] in ("assessment", "adjustment") and "units" in e["numbers"] and not leader:
             units = e["numbers"].get("final_units", e["numbers"]["units"])
             held = assessed.get(e["clause"], (0, None))[0]
             assessed[e["clause"]] = (max(units, held), pa.Payer(e["payer_kind"], e["payer_id"], e["person"]))
@@ -185,42 +211,52 @@ async def _reclassified(uow: UnitOfWork, cfg: PenaltyConfig, event: Envelope) ->
                                        (e["cause"].split(":", 1)[1], str(event.event_id)))
 
 
-@batched
+@batched_across_types
 async def on_sla_events(uow: UnitOfWork, events: list[Envelope]) -> None:
-    """A run of consecutive SLA events of one type (the consumer groups them). A run of SlaBreached of distinct
-    timers whose clauses have no tier is applied in a few statements (bench/penalty.py): each breach depends only on
-    its ticket's history and the closed months, which the run does not change. Anything else: one by one."""
-    cfg: PenaltyConfig = uow.config
-    if cfg is None or len(events) < 2 or events[0].type != "SlaBreached" or not await _breaches_at_once(uow, cfg, events):
-        for event in events:
-            await on_sla_event(uow, event)
+    """A run of consecutive SLA events of any type, in their order (issue 13). Every outcome (SlaMet, SlaBreached,
+    SlaBreachClosed, SlaBreachRetracted) goes to the journal and to the scorecards' timers, the run's in a few
+    statements; warnings and due dates carry no money and are not kept. Then each breach, close and retraction moves
+    the ledger in order: a stretch of consecutive SlaBreached whose clauses have no tier at once
+    (`_breaches_at_once`), anything else one by one."""
+    cfg: PenaltyConfig | None = uow.config
+    outcomes = [e for e in events if e.type in OUTCOME_EVENTS]
+    await journal.record_events(uow.conn, outcomes)
+    await journal.record_timers(uow.conn, [(_family(cfg, e.payload.rule_id), e) for e in outcomes])
+    if cfg is None:
+        return
+    for kind, stretch in groupby((e for e in events if e.type in SLA_APPLIED), key=lambda e: e.type):
+        run = list(stretch)
+        if kind == "SlaBreached" and len(run) > 1 and not _tiered(cfg, run):
+            await _breaches_at_once(uow, cfg, run)
+        else:
+            for event in run:
+                await _to_ledger(uow, cfg, event)
 
 
-async def _breaches_at_once(uow: UnitOfWork, cfg: PenaltyConfig, events: list[Envelope]) -> bool:
-    timers = [(_family(cfg, e.payload.rule_id), e) for e in events]
-    keys = {(f, e.payload.ticket_id, e.payload.round) for f, e in timers}
-    rules = {e.payload.rule_id for e in events}
-    tiered = any(isinstance(c.amount, TieredAmount) for r in rules for c in cfg.penalties.on_breach(r))
-    if len(keys) < len(events) or tiered:
-        return False  # the same timer twice, or a tier counted in order: one by one
-    await journal.record_events(uow.conn, events)
-    await journal.record_breaches(uow.conn, timers)
-    histories = await repo.ticket_histories(uow.conn, list({e.ticket_id for e in events}))
+def _tiered(cfg: PenaltyConfig, breaches: list[Envelope]) -> bool:
+    """A clause of these breaches counts a tier, which depends on the order of the cases before it."""
+    rules = {e.payload.rule_id for e in breaches}
+    return any(isinstance(c.amount, TieredAmount) for r in rules for c in cfg.penalties.on_breach(r))
+
+
+async def _breaches_at_once(uow: UnitOfWork, cfg: PenaltyConfig, events: list[Envelope]) -> None:
+    """Consecutive SlaBreached whose clauses have no tier, in a few statements (bench/penalty.py): each breach
+    depends only on its ticket's history and the closed months, which the stretch does not change."""
+    charged = [e for e in events if cfg.penalties.on_breach(e.payload.rule_id)]
+    histories = await repo.ticket_histories(uow.conn, list({e.ticket_id for e in charged}))
     items = []
-    for event in events:
-        if not cfg.penalties.on_breach(event.payload.rule_id):
-            continue
+    for event in charged:
         history = histories[event.ticket_id]
         b = _breach(event)
         timeline = tuple((name, at) for name, _, at, _ in history)
         proposals = pa.assess_breach(cfg.penalties, b, fold(history), timeline, {}, cfg.tz)
         items.append((proposals, event.ticket_id, ledger.evidence_of(history) | {b.event_id: _breach_evidence(event)}))
     await ledger.write_many(uow, items, cfg.tz)
-    return True
 
 
 EVENT_HANDLERS: dict[str, Any] = {
-    **{name: on_ticket_event for name in REGISTRY.names_on(TOPICS.tickets)},
-    **{name: on_ticket_event for name in REGISTRY.names_on(TOPICS.calls)},  # CallHandled: kept for the scorecards
+    **{name: on_ticket_events for name in REGISTRY.names_on(TOPICS.tickets)},
+    **{name: on_ticket_events for name in REGISTRY.names_on(TOPICS.calls)},  # CallHandled: kept for the scorecards
     **{name: on_sla_events for name in REGISTRY.names_on(TOPICS.sla)},
+    **EXEMPTION_HANDLERS,  # gongdan.compensation: CT exemptions, out of the on-time rate (RULEBOOK §9.12)
 }

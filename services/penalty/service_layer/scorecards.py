@@ -1,8 +1,9 @@
 """KPI scorecards per month and department (RULEBOOK §5.3, §9.11) from what penalty has seen: the SLA timer
 outcomes (SlaMet / SlaBreached / SlaBreachRetracted / SlaBreachClosed), the ticket events, the NMS's fault reports
 and fixes (NetworkFaultReported / NetworkFaultFixed, on gongdan.tickets) and the calls the IVR reported
-(CallHandled, on gongdan.calls). Closing a month freezes its scorecards as they stand (later events no longer
-change them)."""
+(CallHandled, on gongdan.calls); the on-time rate leaves out late timers of tickets under a standing CT exemption
+(compensation's CompensationExemptionRecorded / Voided, RULEBOOK §9.12). Closing a month freezes its scorecards as
+they stand (later events no longer change them)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.penalty.adapters import exemptions
 from services.penalty.adapters.tables import kpi as K
 from services.penalty.adapters.tables import observed
 from services.penalty.domain import kpi as dk
@@ -31,7 +33,8 @@ RELEVANT = ("TicketCreated", "TicketDispatched", "TicketRedispatched", "Resolved
 #: are measured; the others of §5.3 (business hall, BOSS, in-network rate) have no KPI in any pack.
 NOT_MEASURED: list[dict[str, str]] = []
 CSV_COLUMNS = ("month", "department", "kpi", "title", "numerator", "denominator", "rate_percent", "target_percent",
-               "direction", "points", "arithmetic", "tickets_not_ok", "tickets", "value", "target", "unit")
+               "direction", "points", "arithmetic", "tickets_not_ok", "tickets", "value", "target", "unit",
+               "tickets_exempt")
 
 
 async def _timers(conn: AsyncConnection, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -107,6 +110,7 @@ async def compute(conn: AsyncConnection, cfg: PenaltyConfig, month: str, now: da
     start, end = dk.month_bounds(month, cfg.tz)
     window = timedelta(days=max((k.window_days or 0 for k in kpis), default=0))
     timers = await _timers(conn, start, end)
+    exempt = await exemptions.of_timers_due(conn, start, end, cfg.family_of)  # RULEBOOK §9.12
     histories = await _histories(conn, start, end)
     creations = await _creations(conn, start, end + window)
     layers = {x.value for k in kpis if k.measure in FAULT_MEASURES for x in k.layers}
@@ -119,7 +123,7 @@ async def compute(conn: AsyncConnection, cfg: PenaltyConfig, month: str, now: da
         elif kpi.measure == "calls-per-agent":
             figs = dk.calls_figures(kpi, calls)
         else:
-            figs = dk.figures(kpi, dk.cases_for(kpi, month, cfg.tz, timers, histories, creations),
+            figs = dk.figures(kpi, dk.cases_for(kpi, month, cfg.tz, timers, histories, creations, exempt),
                               clause_fen(cfg, kpi.clause))
         for fig in figs:
             departments[fig["department"]].append(fig)
@@ -156,12 +160,13 @@ def to_csv(body: dict[str, Any]) -> str:
     writer.writerow(CSV_COLUMNS)
     for dept in body["departments"]:
         for f in dept["figures"]:
-            bad = [_item_id(t) for t in f["tickets"] if not t["ok"]]
+            bad = [_item_id(t) for t in f["tickets"] if not t["ok"] and not t.get("exempt")]
+            exempt = [_item_id(t) for t in f["tickets"] if t.get("exempt")]  # late, exempt: not counted (§9.12)
             writer.writerow((body["month"], dept["department"] or "", f["kpi"], f["title"], f["numerator"],
                              _cell(f["denominator"]), f["rate_percent"] or "", _cell(f["target_percent"]),
                              f["direction"], _cell(f["points"]), f["arithmetic"], " ".join(bad),
                              " ".join(_item_id(t) for t in f["tickets"]), _cell(f.get("value")),
-                             _cell(f.get("target")), f.get("unit", "percent")))
+                             _cell(f.get("target")), f.get("unit", "percent"), " ".join(exempt)))
     return buf.getvalue()
 
 
