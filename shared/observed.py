@@ -45,14 +45,16 @@ class ObservedTables:
         """Keep the event and count it against its ticket (a count of 2 for one event would be a double apply)."""
         await self.record_all(uow, [event])
 
-    async def record_all(self, uow: UnitOfWork, events: list[Envelope]) -> None:
-        """`record` for a consumed batch in two statements (one row per event, one upsert per ticket)."""
+    async def record_all(self, uow: UnitOfWork, events: list[Envelope], payloads: list[dict] | None = None) -> None:
+        """`record` for a consumed batch in two statements (one row per event, one upsert per ticket); `payloads`:
+        the events' payloads in JSON form, when the caller has them already."""
         if not events:
             return
+        payloads = payloads or [e.payload.model_dump(mode="json") for e in events]
         await uow.conn.execute(insert(self.events), [
             {"event_id": e.event_id, "ticket_id": e.ticket_id, "type": e.type, "sequence": e.sequence,
              "producer": e.producer, "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
-             "payload": e.payload.model_dump(mode="json")} for e in events])
+             "payload": payload} for e, payload in zip(events, payloads, strict=True)])
         per_ticket: dict[uuid.UUID, dict] = {}
         for e in events:
             row = per_ticket.setdefault(e.ticket_id, {"ticket_id": e.ticket_id, "events_applied": 0, "number": None,

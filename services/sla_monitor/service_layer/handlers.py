@@ -24,15 +24,16 @@ from shared.messaging.unit_of_work import UnitOfWork
 @batched_across_types
 async def on_lifecycle_events(uow: UnitOfWork, events: list[Envelope]) -> None:
     """Record the facts (observed view) and apply them, in order, to their tickets' (or incidents') timers."""
-    await observed.record_all(uow, events)
-    run: list[Envelope] = []
-    for event in events:
+    facts = [Fact(e.type, e.payload.model_dump(mode="json"), e.occurred_at) for e in events]
+    await observed.record_all(uow, events, [f.payload for f in facts])
+    run: list[tuple[Envelope, Fact]] = []
+    for event, fact in zip(events, facts, strict=True):
         if event.type in incidents.INCIDENT_EVENTS:
             await apply_all(uow, uow.config, run)
             run = []
             await incidents.apply(uow, uow.config, event)
         else:
-            run.append(event)
+            run.append((event, fact))
     await apply_all(uow, uow.config, run)
 
 
@@ -51,7 +52,7 @@ class _Ticket:
         self.changed.update(k for k in d.changed if k not in self.new)
 
 
-async def apply_all(uow: UnitOfWork, cfg: SlaConfig, events: list[Envelope]) -> None:
+async def apply_all(uow: UnitOfWork, cfg: SlaConfig, events: list[tuple[Envelope, Fact]]) -> None:
     """Lifecycle events of a batch: load every ticket once → decide each event in order → save and emit.
 
     The same as loading, deciding and saving one event at a time (each decision sees the one before it), in a
@@ -59,13 +60,12 @@ async def apply_all(uow: UnitOfWork, cfg: SlaConfig, events: list[Envelope]) -> 
     if not events:
         return
     conn = uow.conn
-    ids = list(dict.fromkeys(e.ticket_id for e in events))
+    ids = list(dict.fromkeys(e.ticket_id for e, _ in events))
     contexts, stored = await repo.load_tickets(conn, ids), await repo.tickets_timers(conn, ids)
     tickets = {tid: _Ticket(contexts[tid], {(t.family, t.round): t for t in stored[tid]}) for tid in ids}
     sequences = repo.Sequences(conn, block=2 * len(events))
-    for event in events:
+    for event, fact in events:
         ticket = tickets[event.ticket_id]
-        fact = Fact(event.type, event.payload.model_dump(mode="json"), event.occurred_at)
         decision = decide(event.ticket_id, ticket.ctx, list(ticket.timers.values()), fact, cfg.rules,
                           cfg.calendars, uow.now())
         for step in decision.emits:
