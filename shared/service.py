@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -24,6 +23,7 @@ from shared.http.auth import ApiKeyError, ensure_dev_keys, parse_api_keys
 from shared.http.docs import keep_docs_local
 from shared.http.edge import EdgeGuard, document_errors
 from shared.http.errors import install_error_handlers
+from shared.http.request_metrics import RequestMetrics
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.delivery import DeliveryTracker
 from shared.messaging.kafka import (
@@ -257,7 +257,7 @@ def load_api_keys(settings: Settings) -> dict:
     raise ApiKeyError("GONGDAN_API_KEYS is not set (or set GONGDAN_DEV=1 to generate dev keys)")
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:  # async: no worker-thread hop per request
     return request.app.state.runtime
 
 
@@ -284,7 +284,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
     install_error_handlers(app)
     app.add_middleware(EdgeGuard)  # inside the metrics, so refusals are counted
     document_errors(app)
-    _install_request_metrics(app, runtime.metrics)
+    app.add_middleware(RequestMetrics, metrics=runtime.metrics)  # outermost: every answer is counted
 
     @app.get("/healthz", tags=["operations"], summary="Process is alive")
     async def healthz() -> dict[str, str]:
@@ -313,14 +313,3 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None, clock: Clock
         app.include_router(router)
 
     return app
-
-
-def _install_request_metrics(app: FastAPI, metrics: ServiceMetrics) -> None:
-    @app.middleware("http")
-    async def count(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.http_requests.labels(request.method, route, str(response.status_code)).inc()
-        metrics.http_seconds.labels(request.method, route).observe(time.perf_counter() - started)
-        return response

@@ -11,8 +11,9 @@ from shared.policy.schema import FieldTimePolicy
 from shared.service import RuntimeDep
 
 
-def field_time_policy(rt: RuntimeDep) -> FieldTimePolicy:
-    """The `field_time` section of the deployment's policy file (GONGDAN_POLICY), as the runtime loaded it."""
+async def field_time_policy(rt: RuntimeDep) -> FieldTimePolicy:
+    """The `field_time` section of the deployment's policy file (GONGDAN_POLICY), as the runtime loaded it
+    (`async`: read on the event loop, not in a worker thread)."""
     return rt.config.policy.field_time
 
 

@@ -66,9 +66,11 @@ def _dev_spec(keys: dict[str, str]) -> str:
 _bearer = HTTPBearer(auto_error=False, description="API key from GONGDAN_API_KEYS")
 
 
-def authenticate(
+async def authenticate(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
+    """The caller's principal. `async` (like the other cheap dependencies) so FastAPI calls it on the event loop
+    rather than handing it to a worker thread on every request."""
     if credentials is None:
         raise HTTPException(401, "missing Authorization: Bearer <key>", headers={"WWW-Authenticate": "Bearer"})
     principal = principal_for(request.app.state.api_keys, credentials.credentials)
@@ -88,7 +90,7 @@ def principal_for(keys: dict[str, Principal], presented: str) -> Principal | Non
 def require(*roles: Role):
     """Dependency: the caller must hold one of `roles` (admin may do everything)."""
 
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role is not Role.ADMIN and principal.role not in roles:
             allowed = ", ".join(sorted(r.value for r in roles))
             raise HTTPException(403, f"role {principal.role.value} may not do this; allowed: {allowed}")

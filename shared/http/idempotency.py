@@ -7,11 +7,12 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select, text
+from sqlalchemy import Insert, Select, Table, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 
@@ -37,17 +38,22 @@ def request_fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
+_KEY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
+
+
+@cache
+def _statements(t: Table) -> tuple[Select, Insert]:
+    """(read a key's stored response, store one) for a service's key table: built once, bound per request."""
+    read = select(t.c.request_hash, t.c.status_code, t.c.response).where(
+        t.c.principal == bindparam("principal"), t.c.key == bindparam("key"))
+    return read, insert(t).values(created_at=func.now())  # the other columns come as parameters
+
+
 async def claim(uow: UnitOfWork, tables: Tables, principal: str, key: str, fingerprint: str) -> StoredResponse | None:
     """Serialise requests with this key; return the stored response if the key was used before."""
-    await uow.conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"idem:{principal}:{key}"}
-    )
-    t = tables.idempotency_keys
-    row = (
-        await uow.conn.execute(
-            select(t.c.request_hash, t.c.status_code, t.c.response).where(t.c.principal == principal, t.c.key == key)
-        )
-    ).first()
+    await uow.conn.execute(_KEY_LOCK, {"k": f"idem:{principal}:{key}"})
+    read, _ = _statements(tables.idempotency_keys)
+    row = (await uow.conn.execute(read, {"principal": principal, "key": key})).first()
     if row is None:
         return None
     if row.request_hash != fingerprint:
@@ -60,12 +66,9 @@ async def claim(uow: UnitOfWork, tables: Tables, principal: str, key: str, finge
 async def remember(
     uow: UnitOfWork, tables: Tables, principal: str, key: str, fingerprint: str, response: StoredResponse
 ) -> None:
-    await uow.conn.execute(
-        insert(tables.idempotency_keys).values(
-            principal=principal, key=key, request_hash=fingerprint, status_code=response.status_code,
-            response=response.body, created_at=func.now(),
-        )
-    )
+    _, store = _statements(tables.idempotency_keys)
+    await uow.conn.execute(store, {"principal": principal, "key": key, "request_hash": fingerprint,
+                                   "status_code": response.status_code, "response": response.body})
 
 
 async def run_idempotent(

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 
+from services.intake.service_layer.projection import on_status_events
+from shared.events import new_envelope
+from shared.events.lifecycle import (
+    ArrivedOnSite,
+    TicketAccepted,
+    TicketDispatched,
+    TicketPaused,
+    TicketResumed,
+)
 from shared.http.auth import Role
 from tests.support.lifecycle import command, intake_state, known_to_dispatch, new_ticket, ok
 from tests.support.stack import Stack
@@ -83,3 +93,31 @@ async def test_backdating_is_limited_per_role(stack: Stack) -> None:
     assert before_previous.status_code == 409
     handler_too_old = await command(stack, tid, "contact", Role.HANDLER, {"occurred_at": offline})
     assert handler_too_old.status_code == 422
+
+
+async def test_a_consumed_run_moves_each_ticket_as_one_event_at_a_time_would(stack: Stack) -> None:
+    """Issue 13: intake's status view takes a run of lifecycle events of several tickets in one call (one read, one
+    write); each ticket still ends where its events, in order, lead, and a ticket intake never logged is passed
+    over."""
+    first, second = await new_ticket(stack, fault_report()), await new_ticket(stack, fault_report())
+    a, b, unknown = uuid.UUID(first["ticket_id"]), uuid.UUID(second["ticket_id"]), uuid.uuid4()
+    desk, tech = {"actor": "desk-1", "role": "dispatcher"}, {"actor": "tech-1", "role": "technician"}
+    run = [(a, TicketDispatched(ticket_id=a, **desk, department="jianghan-maint")),
+           (b, TicketDispatched(ticket_id=b, **desk, department="jianghan-maint")),
+           (unknown, TicketDispatched(ticket_id=unknown, **desk, department="jianghan-maint")),
+           (a, TicketAccepted(ticket_id=a, **tech, department="jianghan-maint")),
+           (b, TicketPaused(ticket_id=b, **tech, reason="customer-postponed")),
+           (a, ArrivedOnSite(ticket_id=a, **tech)),
+           (b, TicketResumed(ticket_id=b, **tech, paused_seconds=60))]
+    now = stack.clock.now()
+    events = [new_envelope(p, ticket_id=t, sequence=10 + i, occurred_at=now, recorded_at=now, producer="dispatch")
+              for i, (t, p) in enumerate(run)]
+    async with stack.runtime("intake").new_uow() as uow:
+        await on_status_events(uow, events[:5])  # b paused after dispatch: it must come back there
+        await uow.commit()
+    assert (await intake_state(stack, str(b), "paused"))["state"] == "paused"
+    async with stack.runtime("intake").new_uow() as uow:
+        await on_status_events(uow, events[5:])
+        await uow.commit()
+    await intake_state(stack, str(a), "on-site")
+    await intake_state(stack, str(b), "dispatched")

@@ -6,14 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Uuid, any_, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.intake.adapters.tables import calls, incidents, tickets
+from services.intake.adapters.tables import calls, incidents, ticket_number_seq, tickets
 from services.intake.domain.duplicates import OpenFaultTicket
 from services.intake.domain.outages import ActiveIncident
-from services.intake.domain.status import FINISHED, next_status
+from services.intake.domain.status import FINISHED, Status
 from shared.events.vocabulary import Product
 
 
@@ -21,21 +21,32 @@ def _product(value: str | None) -> Product | None:
     return Product(value) if value else None
 
 
+# The statements of POST /tickets are built once, with bound parameters: a request only binds its values (no
+# expression building and cache-key walk per call).
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
+_OPEN_FAULTS = (
+    select(tickets.c.id, tickets.c.number, tickets.c.status, tickets.c.occurred_at, tickets.c.account,
+           tickets.c.address, tickets.c.product)
+    .where(tickets.c.kind == "fault", tickets.c.status.not_in(sorted(FINISHED)),
+           tickets.c.occurred_at >= bindparam("since"),
+           (tickets.c.account_key == bindparam("account_key")) | (tickets.c.address_key == bindparam("address_key")))
+)
+_INSERT_TICKET = insert(tickets)
+_NEXT_NUMBER = select(ticket_number_seq.next_value())
+_ACTIVE_INCIDENTS = select(incidents).where(incidents.c.restored_at.is_(None))
+
+
 async def lock_customer(conn: AsyncConnection, account_key: str) -> None:
     """Serialise intakes for one account so two simultaneous repeat reports make one ticket."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"dup:{account_key}"})
+    await conn.execute(_ADVISORY_LOCK, {"k": f"dup:{account_key}"})
 
 
 async def open_fault_tickets(
     conn: AsyncConnection, account_key: str, address_key: str, since: datetime
 ) -> dict[uuid.UUID, tuple[OpenFaultTicket, dict[str, Any]]]:
     """Open fault tickets opened since `since` with this account or address, with their number and status."""
-    rows = (await conn.execute(
-        select(tickets.c.id, tickets.c.number, tickets.c.status, tickets.c.occurred_at, tickets.c.account,
-               tickets.c.address, tickets.c.product)
-        .where(tickets.c.kind == "fault", tickets.c.status.not_in(FINISHED), tickets.c.occurred_at >= since,
-               (tickets.c.account_key == account_key) | (tickets.c.address_key == address_key))
-    )).all()
+    rows = (await conn.execute(_OPEN_FAULTS, {"since": since, "account_key": account_key,
+                                              "address_key": address_key})).all()
     return {
         r.id: (OpenFaultTicket(r.id, r.occurred_at, r.account, r.address, _product(r.product)),
                {"number": r.number, "state": r.status})
@@ -43,8 +54,13 @@ async def open_fault_tickets(
     }
 
 
+async def next_ticket_number(conn: AsyncConnection) -> int:
+    """The next value of the ticket number sequence (see `number_for`)."""
+    return int((await conn.execute(_NEXT_NUMBER)).scalar_one())
+
+
 async def insert_ticket(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(insert(tickets).values(**values))
+    await conn.execute(_INSERT_TICKET, values)
 
 
 async def next_sequences(conn: AsyncConnection, ticket_id: uuid.UUID, count: int) -> int:
@@ -72,7 +88,7 @@ async def find_tickets(conn: AsyncConnection, *, number: str | None, phone_key: 
 
 
 async def active_incidents(conn: AsyncConnection) -> list[ActiveIncident]:
-    rows = (await conn.execute(select(incidents).where(incidents.c.restored_at.is_(None)))).mappings().all()
+    rows = (await conn.execute(_ACTIVE_INCIDENTS)).mappings().all()
     return [ActiveIncident(r["id"], r["area"], r["cause"], r["planned"], tuple(Product(p) for p in r["products"]),
                            r["estimated_restore_at"], tuple(r["districts"] or ())) for r in rows]
 
@@ -90,16 +106,24 @@ async def restore_incident(conn: AsyncConnection, incident_id: uuid.UUID, restor
     await conn.execute(update(incidents).where(incidents.c.id == incident_id).values(restored_at=restored_at))
 
 
-async def follow_status(conn: AsyncConnection, ticket_id: uuid.UUID, event_type: str, payload: Any) -> None:
-    """Move intake's view of a ticket's status along with a lifecycle event."""
-    row = (await conn.execute(
-        select(tickets.c.status, tickets.c.paused_from).where(tickets.c.id == ticket_id).with_for_update()
-    )).first()
-    if row is None:
+async def lock_statuses(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, Status]:
+    """Intake's view of these tickets' status, row-locked in id order; tickets intake never logged are absent."""
+    rows = (await conn.execute(
+        select(tickets.c.id, tickets.c.status, tickets.c.paused_from)
+        .where(tickets.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))).order_by(tickets.c.id).with_for_update(),
+        {"ids": ticket_ids},
+    )).all()
+    return {r.id: (r.status, r.paused_from) for r in rows}
+
+
+async def save_statuses(conn: AsyncConnection, statuses: dict[uuid.UUID, Status]) -> None:
+    """Write these tickets' status in one round trip (executemany of one cached statement)."""
+    if not statuses:
         return
-    status, paused_from = next_status(row.status, row.paused_from, event_type, payload)
-    await conn.execute(update(tickets).where(tickets.c.id == ticket_id)
-                       .values(status=status, paused_from=paused_from))
+    stmt = update(tickets).where(tickets.c.id == bindparam("b_id")).values(
+        status=bindparam("b_status"), paused_from=bindparam("b_paused_from"))
+    await conn.execute(stmt, [{"b_id": tid, "b_status": status, "b_paused_from": paused_from}
+                              for tid, (status, paused_from) in statuses.items()])
 
 
 async def ticket_by_number(conn: AsyncConnection, number: str) -> uuid.UUID | None:
@@ -108,7 +132,7 @@ async def ticket_by_number(conn: AsyncConnection, number: str) -> uuid.UUID | No
 
 async def lock_call(conn: AsyncConnection, call_id: str) -> None:
     """Serialise posts of one call id, so two at once record it once."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"call:{call_id}"})
+    await conn.execute(_ADVISORY_LOCK, {"k": f"call:{call_id}"})
 
 
 async def read_call(conn: AsyncConnection, call_id: str) -> dict[str, Any] | None:

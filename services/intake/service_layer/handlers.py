@@ -7,10 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from services.intake.adapters import repository as repo
-from services.intake.adapters.tables import directory, ticket_number_seq
+from services.intake.adapters.tables import directory
 from services.intake.domain.duplicates import (
     FaultReport,
     find_duplicate,
@@ -114,7 +112,7 @@ async def _link_repeat(uow: UnitOfWork, cmd: LogTicket, principal: Principal, oc
 
 async def _create(uow: UnitOfWork, cmd: LogTicket, principal: Principal, occurred: datetime, now: datetime,
                   settings: Settings, account_key: str, address_key: str) -> dict[str, Any]:
-    sequence = (await uow.conn.execute(select(ticket_number_seq.next_value()))).scalar_one()
+    sequence = await repo.next_ticket_number(uow.conn)
     number = number_for(occurred, DEPARTMENT_CODE, sequence, ZoneInfo(settings.gongdan_tz))
     ticket_id = uuid.uuid4()
     events = creation_events(cmd, principal, ticket_id, number)

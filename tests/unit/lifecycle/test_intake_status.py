@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.intake.domain.status import FINISHED, TRACKED, next_status
+from services.intake.domain.status import FINISHED, TRACKED, follow, next_status
 
 NONE = SimpleNamespace()
 
@@ -65,3 +65,17 @@ def test_callback(reached: bool, satisfied: bool | None, status: str) -> None:
 def test_finished_statuses() -> None:
     assert FINISHED == {"closed", "archived"}
     assert next_status("resolved", None, "TicketArchived", NONE)[0] in FINISHED
+
+
+def test_follow_folds_each_tickets_events_in_order() -> None:
+    """A consumed run, interleaved across tickets, ends where one event at a time would."""
+    events = [("a", "TicketDispatched", NONE), ("b", "TicketAccepted", NONE), ("a", "TicketPaused", NONE),
+              ("b", "Resolved", NONE), ("a", "TicketResumed", NONE), ("a", "ArrivedOnSite", NONE),
+              ("b", "CallbackDone", SimpleNamespace(reached=True, satisfied=False))]
+    assert follow({"a": ("received", None), "b": ("dispatched", None)}, events) == {
+        "a": ("on-site", None), "b": ("resolved", None)}
+    assert follow({"a": ("received", None)}, events[:3]) == {"a": ("paused", "dispatched")}
+
+
+def test_follow_leaves_out_tickets_intake_never_logged() -> None:
+    assert follow({"a": ("received", None)}, [("x", "TicketDispatched", NONE)]) == {"a": ("received", None)}
