@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import JSON, RowMapping, String, Table, Uuid, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.sla_monitor.adapters.tables import event_sequence, sla_exemptions, sla_tickets, sla_timers
@@ -18,6 +20,33 @@ from services.sla_monitor.domain.ticket import TicketContext
 from services.sla_monitor.domain.timers import Timer, due_at
 
 T = sla_timers.c
+
+
+class Unnest:
+    """Set-based writes of a batch in one statement of constant text: each column travels as one array
+    parameter (`unnest(CAST(:c AS type[]), ...) AS v(c, ...)`), so asyncpg prepares the statement once and
+    encodes each array in one go, instead of SQLAlchemy rendering and processing rows one by one (issue 13).
+    Strings travel as text (a cast to varchar(n) would cut a long value instead of refusing it), JSON as text
+    cast back to jsonb."""
+
+    def __init__(self, table: Table, columns: list[str]) -> None:
+        dialect = postgresql.dialect()
+        self.columns = columns
+        self._json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+        types = {c: "TEXT" if isinstance(table.c[c].type, String | JSON)
+                 else table.c[c].type.compile(dialect=dialect) for c in columns}
+        arrays = ", ".join(f"CAST(:{c} AS {types[c]}[])" for c in columns)
+        self.source = f"unnest({arrays}) AS v({', '.join(columns)})"
+        self.values = ", ".join(self.value(c) for c in columns)
+
+    def value(self, column: str) -> str:
+        """The column's value in a row of `source`."""
+        return f"CAST(v.{column} AS JSONB)" if column in self._json else f"v.{column}"
+
+    def params(self, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+        """Row dicts (column -> value) as one list per column, JSON columns dumped."""
+        return {c: [json.dumps(r[c]) for r in rows] if c in self._json else [r[c] for r in rows]
+                for c in self.columns}
 
 
 def to_timer(row: RowMapping) -> Timer:
@@ -114,6 +143,15 @@ def _context_values(ctx: TicketContext) -> dict[str, Any]:
             "due_rule": ctx.due_rule}
 
 
+# `= ANY(:ids)`, one array parameter: the same statement text for any batch, prepared once (an IN list of n
+# parameters is another statement for every n)
+_IDS = bindparam("ids", type_=ARRAY(Uuid))
+_LOAD_TICKETS = (select(sla_tickets).where(sla_tickets.c.ticket_id == any_(_IDS))
+                 .order_by(sla_tickets.c.ticket_id).with_for_update())
+_TICKETS_TIMERS = (select(sla_timers).where(T.ticket_id == any_(_IDS)).order_by(T.ticket_id, T.round, T.id)
+                   .with_for_update())
+
+
 async def load_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> TicketContext:
     """The ticket's context, row-locked; an empty one if not seen yet."""
     return (await load_tickets(conn, [ticket_id]))[ticket_id]
@@ -121,9 +159,8 @@ async def load_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> TicketCont
 
 async def load_tickets(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, TicketContext]:
     """The tickets' contexts, row-locked in ticket order; an empty one for a ticket not seen yet."""
-    stmt = (select(sla_tickets).where(sla_tickets.c.ticket_id.in_(ticket_ids)).order_by(sla_tickets.c.ticket_id)
-            .with_for_update())
-    found = {row["ticket_id"]: _context(row) for row in (await conn.execute(stmt)).mappings()}
+    rows = (await conn.execute(_LOAD_TICKETS, {"ids": ticket_ids})).mappings()
+    found = {row["ticket_id"]: _context(row) for row in rows}
     return {tid: found.get(tid) or TicketContext() for tid in ticket_ids}
 
 
@@ -132,41 +169,50 @@ async def save_ticket(conn: AsyncConnection, ticket_id: uuid.UUID, ctx: TicketCo
     await save_tickets(conn, {ticket_id: ctx})
 
 
+_CONTEXT_COLUMNS = ["ticket_id", *_context_values(TicketContext())]
+_TICKETS = Unnest(sla_tickets, _CONTEXT_COLUMNS)
+_SAVE_TICKETS = text(
+    f"INSERT INTO sla_tickets ({', '.join(_CONTEXT_COLUMNS)}) SELECT {_TICKETS.values} "
+    f"FROM {_TICKETS.source} "
+    f"ON CONFLICT (ticket_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _CONTEXT_COLUMNS[1:])}")
+
+
 async def save_tickets(conn: AsyncConnection, contexts: dict[uuid.UUID, TicketContext]) -> None:
     """Upsert the tickets' contexts in one statement."""
     if not contexts:
         return
     rows = [{"ticket_id": tid, **_context_values(ctx)} for tid, ctx in contexts.items()]
-    upsert = insert(sla_tickets)
-    await conn.execute(upsert.on_conflict_do_update(index_elements=[sla_tickets.c.ticket_id],
-                                                    set_={c: upsert.excluded[c] for c in rows[0] if c != "ticket_id"}),
-                       rows)
+    await conn.execute(_SAVE_TICKETS, _TICKETS.params(rows))
 
 
 async def tickets_timers(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Timer]]:
     """Every timer of these tickets, row-locked, each ticket's oldest round first (cf. `ticket_timers`)."""
-    stmt = (select(sla_timers).where(T.ticket_id.in_(ticket_ids)).order_by(T.ticket_id, T.round, T.id)
-            .with_for_update())
     out: dict[uuid.UUID, list[Timer]] = {tid: [] for tid in ticket_ids}
-    for row in (await conn.execute(stmt)).mappings():
+    for row in (await conn.execute(_TICKETS_TIMERS, {"ids": ticket_ids})).mappings():
         out[row["ticket_id"]].append(to_timer(row))
     return out
+
+
+_TIMER_COLUMNS = [c.name for c in sla_timers.c if c.name != "id"]
+_NEW_TIMERS = Unnest(sla_timers, _TIMER_COLUMNS)
+_INSERT_TIMERS = text(f"INSERT INTO sla_timers ({', '.join(_TIMER_COLUMNS)}) SELECT {_NEW_TIMERS.values} "
+                      f"FROM {_NEW_TIMERS.source} ON CONFLICT DO NOTHING")
+_TIMERS = Unnest(sla_timers, ["id", *_TIMER_COLUMNS])
+_SAVE_TIMERS = text(f"UPDATE sla_timers SET {', '.join(f'{c} = {_TIMERS.value(c)}' for c in _TIMER_COLUMNS)} "
+                    f"FROM {_TIMERS.source} WHERE sla_timers.id = v.id")
 
 
 async def insert_timers(conn: AsyncConnection, timers: list[Timer], grace: timedelta) -> None:
     """Create these timers in one statement (a (ticket, family, round) that already has one is skipped)."""
     if timers:
-        await conn.execute(insert(sla_timers).on_conflict_do_nothing(), [timer_values(t, grace) for t in timers])
+        await conn.execute(_INSERT_TIMERS, _NEW_TIMERS.params([timer_values(t, grace) for t in timers]))
 
 
 async def save_timers(conn: AsyncConnection, timers: list[Timer], grace: timedelta) -> None:
-    """Write back changed timers (by id) in one round trip."""
-    if not timers:
-        return
-    columns = list(timer_values(timers[0], grace))
-    stmt = update(sla_timers).where(T.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in columns})
-    await conn.execute(stmt, [{"b_id": t.id, **{f"b_{c}": v for c, v in timer_values(t, grace).items()}}
-                              for t in timers])
+    """Write back changed timers (by id) in one statement."""
+    if timers:
+        rows = [{"id": t.id, **timer_values(t, grace)} for t in timers]
+        await conn.execute(_SAVE_TIMERS, _TIMERS.params(rows))
 
 
 class Sequences:

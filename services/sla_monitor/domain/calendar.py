@@ -51,7 +51,7 @@ class WorkingCalendar:
     @property
     def tz(self) -> ZoneInfo:
         """The calendar's zone."""
-        return ZoneInfo(self.zone)
+        return _zone(self.zone)
 
     def day(self, d: date) -> DayInfo:
         """Working-day status: overrides, then chinesecalendar, else provisional Mon–Fri."""
@@ -131,12 +131,24 @@ class WorkingCalendar:
 
     def whole_days(self) -> WorkingCalendar:
         """Same working days, each counted 00:00–24:00 (clock for working-day rules)."""
-        return replace(self, hours=((0, 1440),), weekday_hours=())
+        return _derived(self, ((0, 1440),), False)
 
     def with_windows(self, windows: tuple[Window, ...], every_day: bool) -> WorkingCalendar:
         """Same zone and days (or every calendar day) with other daily windows."""
-        cal = replace(self, hours=windows, weekday_hours=())
-        return replace(cal, days="every_day", holidays=frozenset()) if every_day else cal  # §9.8
+        return _derived(self, windows, every_day)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=1024)
+def _derived(cal: WorkingCalendar, windows: tuple[Window, ...], every_day: bool) -> WorkingCalendar:
+    """`with_windows`, built once per calendar and windows: rules ask for their clock on every event, and one
+    object per derived calendar keeps the per-day caches below hitting by identity."""
+    derived = replace(cal, hours=windows, weekday_hours=())
+    return replace(derived, days="every_day", holidays=frozenset()) if every_day else derived  # §9.8
 
 
 def _aware(t: datetime) -> datetime:

@@ -98,6 +98,8 @@ def measure(clock: Clock, a: datetime, b: datetime, pauses: Pauses = ()) -> time
     total = ZERO
     if b <= a:
         return total
+    if not pauses and isinstance(clock, ElapsedClock):  # natural time, nothing paused: plain arithmetic
+        return b - a
     for x, y in active(clock, a, pauses):
         if x >= b:
             break
@@ -109,6 +111,8 @@ def advance(clock: Clock, a: datetime, amount: timedelta, pauses: Pauses = ()) -
     """Earliest instant at which `amount` of counted, unpaused time has passed since a."""
     if amount <= ZERO:
         return a
+    if not pauses and isinstance(clock, ElapsedClock):  # natural time, nothing paused: plain arithmetic
+        return a + amount
     for x, y in active(clock, a, pauses):
         if amount <= y - x:
             return x + amount
@@ -120,6 +124,8 @@ def retreat(clock: Clock, b: datetime, amount: timedelta, pauses: Pauses = ()) -
     """Latest instant before b from which `amount` of counted, unpaused time reaches b."""
     if amount <= ZERO:
         return b
+    if not pauses and isinstance(clock, ElapsedClock):  # natural time, nothing paused: plain arithmetic
+        return b - amount
     for x, y in active(clock, b, pauses, forward=False):
         if amount <= y - x:
             return y - amount

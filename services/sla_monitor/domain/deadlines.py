@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from services.sla_monitor.domain.calendar import Span
+from services.sla_monitor.domain.calendar import Span, WorkingCalendar
 from services.sla_monitor.domain.clocks import (
     ZERO,
     Clock,
@@ -125,7 +126,12 @@ def lateness(deadline: datetime, done_at: datetime, pauses: tuple[Span, ...] = (
 
 def clock_for(spec: Deadline, calendars: Calendars) -> Clock:
     """The clock a rule measures time on (what a pause or a consumed minute is worth)."""
-    cal = rule_calendar(spec, calendars)
+    return _clock(spec, rule_calendar(spec, calendars))
+
+
+@lru_cache(maxsize=1024)
+def _clock(spec: Deadline, cal: WorkingCalendar) -> Clock:
+    """`clock_for`, built once per rule and calendar (both immutable) instead of at every event."""
     if isinstance(spec, BusinessDeadline):
         return WindowClock(cal)
     if isinstance(spec, InWindowDeadline):

@@ -96,10 +96,10 @@ def decide(ticket_id: uuid.UUID, before: TicketContext, timers: list[Timer], fac
             _step(d, fact, t, rule, calendars, now)
     if fact.type in _REMATCH:
         _rematch(d, fact, rules, by_id, calendars)
-        _start_from_marks(d, rules, calendars)
-    elif fact.type in _APPOINTMENT:  # an appointment family that waited for its window starts now
-        _start_from_marks(d, rules, calendars)
-    _start(d, rules, calendars, ROUND_START.get(fact.type, fact.type), fact.at)
+    if fact.type in _REMATCH or fact.type in _APPOINTMENT:  # an appointment family that waited for
+        _start_from_marks(d, rules, calendars)  # its window starts now; the marks hold this event's (`fold`)
+    else:
+        _start(d, rules, calendars, ROUND_START.get(fact.type, fact.type), fact.at)
     _due(d)
     return d
 

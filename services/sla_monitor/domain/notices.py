@@ -13,10 +13,15 @@ Calendars = Mapping[str, WorkingCalendar]
 DAY = timedelta(days=1)
 
 
+def calendar_id(spec: Deadline) -> str:
+    """The calendar a deadline names; 'default' for the types that name none (read from the model's field
+    values: a `getattr` default on a pydantic model goes the slow way, through a raised AttributeError)."""
+    return spec.__dict__.get("calendar", "default")
+
+
 def rule_calendar(spec: Deadline, calendars: Calendars) -> WorkingCalendar:
     """The calendar a deadline names, else 'default', else the built-in China calendar."""
-    name = getattr(spec, "calendar", "default")
-    return calendars.get(name) or calendars.get("default") or WorkingCalendar()
+    return calendars.get(calendar_id(spec)) or calendars.get("default") or WorkingCalendar()
 
 
 @dataclass(frozen=True)

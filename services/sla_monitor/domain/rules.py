@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from services.sla_monitor.domain.calendar import WorkingCalendar
+from services.sla_monitor.domain.notices import calendar_id
 from shared.policy.schema import Condition, TimerRule, hhmm_minutes
 
 _LISTS = ("kind", "segment", "product", "area", "channel", "priority")
@@ -82,10 +83,14 @@ def select_rules(
 ) -> list[TimerRule]:
     """Rules that apply to the ticket, one per family: the most specific, first declared on a tie."""
     best: dict[str, tuple[int, TimerRule]] = {}
+    local: dict[str, time | None] = {}  # the start's wall-clock time on each calendar, worked out once
     for rule in rules:
         if start_event is not None and start_event not in rule.start:
             continue
-        if not matches(rule.applies_to, ticket, _start_local(rule, start, calendars)):
+        name = calendar_id(rule.deadline)
+        if name not in local:
+            local[name] = _start_local(name, start, calendars)
+        if not matches(rule.applies_to, ticket, local[name]):
             continue
         score = specificity(rule.applies_to)
         held = best.get(rule.family_id)
@@ -95,11 +100,10 @@ def select_rules(
 
 
 def _start_local(
-    rule: TimerRule, start: datetime | None, calendars: Mapping[str, WorkingCalendar] | None
+    name: str, start: datetime | None, calendars: Mapping[str, WorkingCalendar] | None
 ) -> time | None:
     if start is None:
         return None
     cals = calendars or {}
-    name = getattr(rule.deadline, "calendar", "default")
     cal = cals.get(name) or cals.get("default") or WorkingCalendar()
     return cal.local(start).time()

@@ -18,6 +18,7 @@ from services.sla_monitor.domain.deadlines import (
     compute_deadline,
     lateness,
 )
+from services.sla_monitor.domain.notices import calendar_id
 from services.sla_monitor.domain.rules import Pause
 from shared.policy.schema import (
     AheadOfDeadline,
@@ -105,7 +106,7 @@ def earliest_due(timers: list[Timer], round_: int) -> Timer | None:
 
 def calendar_name(rule: TimerRule) -> str:
     """The calendar a rule is evaluated on; elapsed rules run on natural time."""
-    return "natural" if isinstance(rule.deadline, ElapsedDeadline) else getattr(rule.deadline, "calendar", "default")
+    return "natural" if isinstance(rule.deadline, ElapsedDeadline) else calendar_id(rule.deadline)
 
 
 def evaluate(t: Timer, rule: TimerRule, cals: Calendars) -> DeadlineResult:
@@ -126,11 +127,14 @@ def reschedule(t: Timer, rule: TimerRule, cals: Calendars) -> Timer:
 def start(rule: TimerRule, ticket_id: uuid.UUID, round_: int, event: str, at: datetime, cals: Calendars,
           department: str | None = None, person: str | None = None,
           appointment_end: datetime | None = None) -> Timer:
-    """A new open timer started by `event` at `at` (field time); `appointment` rules need its end."""
-    blank = Timer(ticket_id=ticket_id, family=rule.family_id, rule_id=rule.rule_id, round=round_, start_event=event,
-                  start_at=at, deadline=at, warning_at=at, calendar=calendar_name(rule), department=department,
-                  person=person, appointment_end=appointment_end)
-    return reschedule(blank, rule, cals)
+    """A new open timer started by `event` at `at` (field time); `appointment` rules need its end. Its
+    deadline is what `reschedule` gives a timer with no pauses and no switch, worked out before it exists."""
+    result = compute_deadline(rule.deadline, at, cals, appointment_end=appointment_end)
+    return Timer(ticket_id=ticket_id, family=rule.family_id, rule_id=rule.rule_id, round=round_,
+                 start_event=event, start_at=at, deadline=result.deadline,
+                 warning_at=result.warning_at(rule.warning), calendar=calendar_name(rule),
+                 provisional=result.provisional, department=department, person=person,
+                 appointment_end=appointment_end)
 
 
 def pause(t: Timer, rule: TimerRule, at: datetime, reason: str) -> Timer | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 
 from services.sla_monitor.domain.calendar import WorkingCalendar, policy_calendars
@@ -37,10 +38,10 @@ class SlaConfig:
     scan_every: float
     scan_batch: int
 
-    @property
+    @cached_property
     def rules(self) -> tuple[TimerRule, ...]:
         """Rules a running timer can serve: all but ahead-of notices, which incident events settle at once; and
-        Gongdan's own internal timers."""
+        Gongdan's own internal timers. Worked out once (the policy is frozen), not for every event."""
         return tuple(r for r in self.policy.timers if runnable(r)) + INTERNAL_RULES
 
     def rule(self, rule_id: str) -> TimerRule:
