@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -124,6 +125,11 @@ class ServiceRuntime:
         self._spawn("broker-watch", self._watch_broker())
         for name, worker in self.spec.workers.items():
             self._spawn(name, worker(self))
+        # What start loaded (modules, policy, schemas: most of the process's objects) lives as long as the process:
+        # out of the collector's sight, full collections walk only what requests and batches allocate (they were
+        # ~15% of a consuming stage, issue 13).
+        gc.collect()
+        gc.freeze()
 
     async def _watch_broker(self, every: float = 3.0, stuck_after: float = 30.0) -> None:
         """Recreate topics the broker lost and rejoin; move the delivery watermark. With a volatile broker (Tansu
