@@ -36,7 +36,7 @@ from shared.messaging.kafka import (
 )
 from shared.messaging.parking import count_waiting
 from shared.messaging.relay import OutboxRelay
-from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.transient import TRANSIENT_ERRORS, reraise_if_cancelling
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.metrics import ServiceMetrics
 from shared.persistence.database import (
@@ -160,6 +160,7 @@ class ServiceRuntime:
                     log.warning("%s: broker reachable again", self.spec.name)
                 broker_away = False
             except TRANSIENT_ERRORS as exc:
+                reraise_if_cancelling(exc)  # stop() cancels this loop, maybe in the middle of an admin call
                 if not broker_away:  # once per outage, not every few seconds
                     log.warning("%s: broker or database unreachable (%r); watching", self.spec.name, exc)
                 broker_away = True

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock
-from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.transient import TRANSIENT_ERRORS, reraise_if_cancelling
 from shared.metrics import ServiceMetrics
 from shared.persistence.tables import Tables
 
@@ -56,6 +56,7 @@ class OutboxRelay:
                     await self._housekeeping()
                     last_housekeeping = loop.time()
             except TRANSIENT_ERRORS as exc:
+                reraise_if_cancelling(exc)
                 log.warning("outbox relay: broker or database unavailable (%s); retrying in %.1fs", exc, backoff)
                 sent = 0
                 await asyncio.sleep(backoff)

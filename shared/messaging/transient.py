@@ -6,6 +6,8 @@ constraint, a handler bug on one event) is parked after a bounded number of atte
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -52,3 +54,12 @@ def describe_failure(exc: BaseException) -> str:
         message = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
         return f"{type(exc).__name__} [{code or 'no sqlstate'}]: {message}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def reraise_if_cancelling(exc: BaseException) -> None:
+    """Raise a cancellation when the running task is being cancelled. Some client code turns the CancelledError
+    that reaches it mid-call into an error of its own (a KafkaError or OSError, say): a loop that retries such
+    errors would then never end, and whoever awaits its cancellation (shutdown) would wait forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.transient import TRANSIENT_ERRORS, reraise_if_cancelling
 
 log = logging.getLogger(__name__)
 AFTER_A_BUG = 5.0  # seconds
@@ -20,9 +20,11 @@ async def run_batches(name: str, batch: Callable[[], Awaitable[bool]], rest: flo
         try:
             more = await batch()
         except TRANSIENT_ERRORS as exc:
+            reraise_if_cancelling(exc)
             log.warning("%s failed (%r); retrying", name, exc)
             more = False
-        except Exception:  # noqa: BLE001 - logged with its trace; the worker goes on
+        except Exception as exc:  # noqa: BLE001 - logged with its trace; the worker goes on
+            reraise_if_cancelling(exc)
             log.exception("%s failed; retrying in %.0f s", name, AFTER_A_BUG)
             await asyncio.sleep(AFTER_A_BUG)
             continue

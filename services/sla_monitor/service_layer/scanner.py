@@ -18,7 +18,7 @@ from services.sla_monitor.adapters import repository as repo
 from services.sla_monitor.domain import timers as tm
 from services.sla_monitor.service_layer import emit
 from services.sla_monitor.service_layer.config import SlaConfig
-from shared.messaging.transient import TRANSIENT_ERRORS
+from shared.messaging.transient import TRANSIENT_ERRORS, reraise_if_cancelling
 from shared.messaging.worker import run_batches
 from shared.service import ServiceRuntime
 
@@ -67,6 +67,7 @@ async def run_scanner(runtime: ServiceRuntime, cfg: SlaConfig) -> None:
     try:
         await recompute_provisional(runtime, cfg)
     except TRANSIENT_ERRORS as exc:
+        reraise_if_cancelling(exc)
         log.warning("sla_monitor: provisional recompute failed (%r); scanning anyway", exc)
     async def batch() -> bool:  # a full batch: more may be due at once
         return await scan_once(runtime, cfg, runtime.clock.now()) >= cfg.scan_batch
