@@ -68,7 +68,7 @@ class ObservedTables:
             index_elements=[t.c.ticket_id],
             set_={"events_applied": t.c.events_applied + new.events_applied,
                   **{c: func.coalesce(new[c], t.c[c]) for c in ("number", "kind", "received_at")}}),
-            list(per_ticket.values()))
+            [per_ticket[k] for k in sorted(per_ticket)])  # ticket order: instances lock rows in the same order
 
     async def view(self, uow: UnitOfWork, ticket_id: uuid.UUID, service: str) -> dict:
         ticket = (await uow.conn.execute(select(self.tickets).where(self.tickets.c.ticket_id == ticket_id))).first()

@@ -6,17 +6,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Uuid, all_, any_, func, insert, literal, select, text
+from sqlalchemy import Uuid, all_, any_, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.compensation.adapters.tables import claims as T
 from services.compensation.adapters.tables import directory, observed
 from services.compensation.domain.claims import Exemption
 from services.compensation.domain.facts import FOLDED, Fact
-from shared.events import Envelope
-from shared.events.catalog import TicketCreated
 
 
 def any_of(ids: list[uuid.UUID]) -> Any:
@@ -68,29 +65,6 @@ async def district(conn: AsyncConnection, district_id: str | None) -> tuple[bool
 
 
 # --- many tickets at once: what a batch recomputation reads (one statement each, whatever the number of tickets) --
-
-
-async def record_facts(conn: AsyncConnection, events: list[Envelope], payloads: list[dict[str, Any]]) -> None:
-    """What `ObservedTables.record` does for one event, for a consumed run: every event kept, and counted against its
-    ticket (a count of 2 for one event would be a double apply). Two executemany statements, each compiled once and
-    sent as multi-row inserts (insertmanyvalues), rather than a multi-row VALUES compiled anew for every batch."""
-    e, t = observed.events, observed.tickets
-    await conn.execute(insert(e), [
-        {"event_id": ev.event_id, "ticket_id": ev.ticket_id, "type": ev.type, "sequence": ev.sequence,
-         "producer": ev.producer, "occurred_at": ev.occurred_at, "recorded_at": ev.recorded_at,
-         "payload": payload} for ev, payload in zip(events, payloads, strict=True)])
-    per: dict[uuid.UUID, dict[str, Any]] = {}
-    for ev in events:
-        row = per.setdefault(ev.ticket_id, {"ticket_id": ev.ticket_id, "events_applied": 0, "number": None,
-                                            "kind": None, "received_at": None})
-        row["events_applied"] += 1
-        if isinstance(ev.payload, TicketCreated):
-            row |= {"number": ev.payload.number, "kind": ev.payload.kind, "received_at": ev.occurred_at}
-    stmt = pg_insert(t)
-    stmt = stmt.on_conflict_do_update(index_elements=[t.c.ticket_id], set_={
-        "events_applied": t.c.events_applied + stmt.excluded.events_applied,
-        **{k: func.coalesce(stmt.excluded[k], t.c[k]) for k in ("number", "kind", "received_at")}})
-    await conn.execute(stmt, [per[k] for k in sorted(per)])
 
 
 async def lock_tickets(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> None:

@@ -10,7 +10,7 @@ are not announced)."""
 
 from __future__ import annotations
 
-from services.compensation.adapters import repository as repo
+from services.compensation.adapters.tables import observed
 from services.compensation.domain.facts import FOLDED, Fact
 from services.compensation.service_layer.claims import recompute_many
 from shared.events import Envelope
@@ -26,7 +26,7 @@ RELEVANT = FOLDED
 @batched_across_types
 async def on_ticket_events(uow: UnitOfWork, events: list[Envelope]) -> None:
     payloads = [e.payload.model_dump(mode="json") for e in events]  # as stored, and as the facts fold reads them
-    await repo.record_facts(uow.conn, events, payloads)
+    await observed.record_all(uow, events, payloads)
     relevant = [(e, p) for e, p in zip(events, payloads, strict=True) if e.type in RELEVANT]
     in_hand = [(e.ticket_id, e.event_id, Fact(e.type, e.occurred_at, e.recorded_at, p)) for e, p in relevant]
     await recompute_many(uow, [e.ticket_id for e, _ in relevant], in_hand)
