@@ -67,3 +67,34 @@ async def test_bad_report_periods_are_refused_naming_the_parameter(stack: Stack,
     response = await stack.clients["penalty"].get(path, params=params, headers=stack.auth(Role.OPS))
     assert response.status_code == 422, response.text
     assert field in [f["field"] for f in response.json()["error"]["fields"]], response.text
+
+
+MANUAL = {"clause": "TT-8.5", "payer": {"kind": "department", "id": "dept-1"}, "evidence_note": "false reply"}
+BAD_WRITES = [
+    ("penalty", "/penalties", Role.OPS, MANUAL | {"evidence_note": "x\u0000"}, "evidence_note"),
+    ("penalty", "/penalties", Role.OPS, MANUAL | {"attachment": "a" * (limits.REFERENCE + 1)}, "attachment"),
+    ("penalty", "/penalties", Role.OPS, MANUAL | {"occurred_at": "2026-03-02T09:00:00"}, "occurred_at"),
+    ("penalty", "/penalties", Role.OPS, MANUAL | {"payer": {"kind": "department", "id": "d\u0000"}}, "payer"),
+    ("compensation", "/tickets/{tid}/exemptions", Role.SUPERVISOR, {"code": "CT-3.2.1", "note": "n\u0000"}, "note"),
+    ("compensation", "/tickets/{tid}/exemptions", Role.SUPERVISOR, {"code": "c" * 41, "note": "n"}, "code"),
+    ("compensation", "/tickets/{tid}/exemptions", Role.SUPERVISOR, DEEP, "nested"),
+]
+
+
+@pytest.mark.parametrize(("service", "path", "role", "body", "field"), BAD_WRITES,
+                         ids=[f"{w[0]}-{w[4]}-{i}" for i, w in enumerate(BAD_WRITES)])
+async def test_bad_penalty_and_exemption_writes_are_refused_naming_the_field_and_record_nothing(
+        stack: Stack, service: str, path: str, role: Role, body: dict, field: str) -> None:
+    tid = uuid.uuid4()
+    client, auth = stack.clients[service], stack.auth(role)
+    before = (await client.get("/penalties", params={"clause": "TT-8.5"}, headers=stack.auth(Role.OPS))).json() \
+        if service == "penalty" else None
+    response = await client.post(path.format(tid=tid), json=body, headers=auth)
+    assert response.status_code == 422, response.text
+    assert field in [f["field"].split(".")[0] for f in response.json()["error"]["fields"]], response.text
+    if service == "penalty":
+        after = await client.get("/penalties", params={"clause": "TT-8.5"}, headers=stack.auth(Role.OPS))
+        assert after.json() == before
+    else:
+        kept = await client.get(f"/tickets/{tid}/exemptions", headers=auth)
+        assert kept.status_code == 404 or kept.json()["exemptions"] == [], kept.text
