@@ -11,8 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,9 +22,9 @@ from services.penalty.adapters.tables import kpi as K
 from services.penalty.domain.amounts import local_month
 from services.penalty.service_layer.config import PenaltyConfig
 from shared.http.auth import Role
-from shared.policy import load_policy
 from tests.integration.test_compensation_claims import REPLY, TECH, ct, directory_entry, next_local
 from tests.support.lifecycle import new_ticket, ok, window
+from tests.support.penalty import penalty_policy
 from tests.support.stack import Stack, eventually
 
 pytestmark = pytest.mark.integration
@@ -39,17 +38,8 @@ penalties:
 """
 
 
-@contextmanager
-def on_time_kpi(stack: Stack, tmp_path: Path) -> Iterator[PenaltyConfig]:
-    rt = stack.runtime("penalty")
-    path = tmp_path / "exempt-test.yaml"
-    path.write_text(POLICY, encoding="utf-8")
-    before = rt.config
-    rt.config = PenaltyConfig(path=path, policy=load_policy(path), tz=before.tz)
-    try:
-        yield rt.config
-    finally:
-        rt.config = before
+def on_time_kpi(stack: Stack, tmp_path: Path) -> AbstractContextManager[PenaltyConfig]:
+    return penalty_policy(stack, tmp_path / "exempt-test.yaml", POLICY)
 
 
 async def work(stack: Stack, tid: str) -> None:

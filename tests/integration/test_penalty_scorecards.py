@@ -8,8 +8,7 @@ tests' events assess the same."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,9 @@ from services.penalty.service_layer import replay, whatif
 from services.penalty.service_layer.config import PenaltyConfig
 from shared.events.sla import SlaBreached, SlaBreachRetracted, SlaMet
 from shared.http.auth import Role
-from shared.policy import load_policy
 from tests.integration.test_penalty_ledger import publish_sla, sla
 from tests.support.lifecycle import new_ticket, ok
+from tests.support.penalty import penalty_policy
 from tests.support.stack import Stack, eventually
 from tests.support.tickets import fault_report
 
@@ -36,17 +35,8 @@ MONTH = "2032-07"
 COMPOSITE = "pack: kpi-test\ninclude: [default, catv-service-norms]\n"
 
 
-@contextmanager
-def cs_policy(stack: Stack, tmp_path: Path, extra: str = "") -> Iterator[PenaltyConfig]:
-    rt = stack.runtime("penalty")
-    path = tmp_path / "kpi-test.yaml"
-    path.write_text(COMPOSITE + extra, encoding="utf-8")
-    before = rt.config
-    rt.config = PenaltyConfig(path=path, policy=load_policy(path), tz=before.tz)
-    try:
-        yield rt.config
-    finally:
-        rt.config = before
+def cs_policy(stack: Stack, tmp_path: Path, extra: str = "") -> AbstractContextManager[PenaltyConfig]:
+    return penalty_policy(stack, tmp_path / "kpi-test.yaml", COMPOSITE + extra)
 
 
 def timer(tid: uuid.UUID, rule: str, deadline: datetime, dept: str, person: str) -> dict[str, Any]:
