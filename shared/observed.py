@@ -6,14 +6,15 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, func, select
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.errors import NotFound
 from shared.events import Envelope
 from shared.events.catalog import TicketCreated
 from shared.http.auth import Principal, Role, require
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.persistence.unnest import Unnest
 from shared.service import RuntimeDep
 
 
@@ -40,21 +41,29 @@ class ObservedTables:
             Column("recorded_at", DateTime(timezone=True), nullable=False),
             Column("payload", JSONB, nullable=False),
         )
+        events = Unnest(self.events, [c.name for c in self.events.c])
+        self._insert_events = (text(events.insert()), events)
+        tickets = Unnest(self.tickets, ["ticket_id", "number", "kind", "received_at", "events_applied"])
+        kept = ", ".join(f"{c} = coalesce(EXCLUDED.{c}, observed_tickets.{c})" for c in ("number", "kind", "received_at"))
+        self._upsert_tickets = (text(tickets.insert(
+            "ON CONFLICT (ticket_id) DO UPDATE SET events_applied = observed_tickets.events_applied + "
+            f"EXCLUDED.events_applied, {kept}")), tickets)
 
     async def record(self, uow: UnitOfWork, event: Envelope) -> None:
         """Keep the event and count it against its ticket (a count of 2 for one event would be a double apply)."""
         await self.record_all(uow, [event])
 
     async def record_all(self, uow: UnitOfWork, events: list[Envelope], payloads: list[dict] | None = None) -> None:
-        """`record` for a consumed batch in two statements (one row per event, one upsert per ticket); `payloads`:
+        """`record` for a consumed batch in two statements (the events, one upsert per ticket); `payloads`:
         the events' payloads in JSON form, when the caller has them already."""
         if not events:
             return
         payloads = payloads or [e.payload.model_dump(mode="json") for e in events]
-        await uow.conn.execute(insert(self.events), [
+        stmt, events_ = self._insert_events
+        await uow.conn.execute(stmt, events_.params([
             {"event_id": e.event_id, "ticket_id": e.ticket_id, "type": e.type, "sequence": e.sequence,
              "producer": e.producer, "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
-             "payload": payload} for e, payload in zip(events, payloads, strict=True)])
+             "payload": payload} for e, payload in zip(events, payloads, strict=True)]))
         per_ticket: dict[uuid.UUID, dict] = {}
         for e in events:
             row = per_ticket.setdefault(e.ticket_id, {"ticket_id": e.ticket_id, "events_applied": 0, "number": None,
@@ -62,13 +71,8 @@ class ObservedTables:
             row["events_applied"] += 1
             if isinstance(e.payload, TicketCreated):
                 row |= {"number": e.payload.number, "kind": e.payload.kind, "received_at": e.occurred_at}
-        t, upsert = self.tickets, insert(self.tickets)
-        new = upsert.excluded
-        await uow.conn.execute(upsert.on_conflict_do_update(  # executemany: compiled once, cached
-            index_elements=[t.c.ticket_id],
-            set_={"events_applied": t.c.events_applied + new.events_applied,
-                  **{c: func.coalesce(new[c], t.c[c]) for c in ("number", "kind", "received_at")}}),
-            [per_ticket[k] for k in sorted(per_ticket)])  # ticket order: instances lock rows in the same order
+        stmt, tickets = self._upsert_tickets  # in ticket order: instances lock rows in the same order
+        await uow.conn.execute(stmt, tickets.params([per_ticket[k] for k in sorted(per_ticket)]))
 
     async def view(self, uow: UnitOfWork, ticket_id: uuid.UUID, service: str) -> dict:
         ticket = (await uow.conn.execute(select(self.tickets).where(self.tickets.c.ticket_id == ticket_id))).first()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, RowMapping, String, Table, Uuid, any_, bindparam, func, select, text, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import RowMapping, Uuid, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,35 +16,9 @@ from services.sla_monitor.domain.exemptions import Exemption
 from services.sla_monitor.domain.rules import Pause
 from services.sla_monitor.domain.ticket import TicketContext
 from services.sla_monitor.domain.timers import Timer, due_at
+from shared.persistence.unnest import Unnest
 
 T = sla_timers.c
-
-
-class Unnest:
-    """Set-based writes of a batch in one statement of constant text: each column travels as one array
-    parameter (`unnest(CAST(:c AS type[]), ...) AS v(c, ...)`), so asyncpg prepares the statement once and
-    encodes each array in one go, instead of SQLAlchemy rendering and processing rows one by one (issue 13).
-    Strings travel as text (a cast to varchar(n) would cut a long value instead of refusing it), JSON as text
-    cast back to jsonb."""
-
-    def __init__(self, table: Table, columns: list[str]) -> None:
-        dialect = postgresql.dialect()
-        self.columns = columns
-        self._json = {c for c in columns if isinstance(table.c[c].type, JSON)}
-        types = {c: "TEXT" if isinstance(table.c[c].type, String | JSON)
-                 else table.c[c].type.compile(dialect=dialect) for c in columns}
-        arrays = ", ".join(f"CAST(:{c} AS {types[c]}[])" for c in columns)
-        self.source = f"unnest({arrays}) AS v({', '.join(columns)})"
-        self.values = ", ".join(self.value(c) for c in columns)
-
-    def value(self, column: str) -> str:
-        """The column's value in a row of `source`."""
-        return f"CAST(v.{column} AS JSONB)" if column in self._json else f"v.{column}"
-
-    def params(self, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-        """Row dicts (column -> value) as one list per column, JSON columns dumped."""
-        return {c: [json.dumps(r[c]) for r in rows] if c in self._json else [r[c] for r in rows]
-                for c in self.columns}
 
 
 def to_timer(row: RowMapping) -> Timer:
@@ -171,10 +143,8 @@ async def save_ticket(conn: AsyncConnection, ticket_id: uuid.UUID, ctx: TicketCo
 
 _CONTEXT_COLUMNS = ["ticket_id", *_context_values(TicketContext())]
 _TICKETS = Unnest(sla_tickets, _CONTEXT_COLUMNS)
-_SAVE_TICKETS = text(
-    f"INSERT INTO sla_tickets ({', '.join(_CONTEXT_COLUMNS)}) SELECT {_TICKETS.values} "
-    f"FROM {_TICKETS.source} "
-    f"ON CONFLICT (ticket_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _CONTEXT_COLUMNS[1:])}")
+_SAVE_TICKETS = text(_TICKETS.insert(
+    f"ON CONFLICT (ticket_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _CONTEXT_COLUMNS[1:])}"))
 
 
 async def save_tickets(conn: AsyncConnection, contexts: dict[uuid.UUID, TicketContext]) -> None:
@@ -195,8 +165,7 @@ async def tickets_timers(conn: AsyncConnection, ticket_ids: list[uuid.UUID]) -> 
 
 _TIMER_COLUMNS = [c.name for c in sla_timers.c if c.name != "id"]
 _NEW_TIMERS = Unnest(sla_timers, _TIMER_COLUMNS)
-_INSERT_TIMERS = text(f"INSERT INTO sla_timers ({', '.join(_TIMER_COLUMNS)}) SELECT {_NEW_TIMERS.values} "
-                      f"FROM {_NEW_TIMERS.source} ON CONFLICT DO NOTHING")
+_INSERT_TIMERS = text(_NEW_TIMERS.insert("ON CONFLICT DO NOTHING"))
 _TIMERS = Unnest(sla_timers, ["id", *_TIMER_COLUMNS])
 _SAVE_TIMERS = text(f"UPDATE sla_timers SET {', '.join(f'{c} = {_TIMERS.value(c)}' for c in _TIMER_COLUMNS)} "
                     f"FROM {_TIMERS.source} WHERE sla_timers.id = v.id")

@@ -79,7 +79,6 @@ sla_timers = Table(
     Column("appointment_end", DateTime(timezone=True), comment="deadline input of `appointment` rules"),
     UniqueConstraint("ticket_id", "family", "round", name="uq_sla_timers_ticket_family_round"),
     Index("ix_sla_timers_due", "due_at", postgresql_where=text("due_at IS NOT NULL")),
-    Index("ix_sla_timers_ticket", "ticket_id"),
     Index("ix_sla_timers_deadline", "deadline"),
 )
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from services.sla_monitor.domain import timers as tm
 from services.sla_monitor.domain.calendar import WorkingCalendar
-from services.sla_monitor.domain.rules import select_rules
+from services.sla_monitor.domain.rules import RuleSet, rule_set, select_rules
 from services.sla_monitor.domain.ticket import ROUND_START, TicketContext, fold
 from services.sla_monitor.domain.timers import Timer
 from shared.events.vocabulary import MissCause, PauseReason
@@ -87,7 +87,8 @@ def responsible(rule: TimerRule, ctx: TicketContext) -> tuple[str | None, str | 
 def decide(ticket_id: uuid.UUID, before: TicketContext, timers: list[Timer], fact: Fact,
            rules: tuple[TimerRule, ...], calendars: Calendars, now: datetime) -> Decision:
     """What one lifecycle event does to the ticket's timers (every round), as of server time `now`."""
-    by_id = {r.rule_id: r for r in rules}
+    rules = rule_set(rules)
+    by_id = rules.by_id
     ctx = fold(before, fact.type, fact.payload, fact.at)
     d = Decision(ticket_id, ctx, {(t.family, t.round): t for t in timers})
     for key, t in list(d.timers.items()):
@@ -147,7 +148,7 @@ def _stop(d: Decision, t: Timer, rule: TimerRule, at: datetime, cals: Calendars,
     d.put(done)
 
 
-def _rematch(d: Decision, fact: Fact, rules: tuple[TimerRule, ...], by_id: dict[str, TimerRule],
+def _rematch(d: Decision, fact: Fact, rules: RuleSet, by_id: dict[str, TimerRule],
              cals: Calendars) -> None:
     """Attributes changed: switch open timers to the family's new best rule, keeping consumed time and pauses."""
     ctx = d.ctx
@@ -167,13 +168,13 @@ def _rematch(d: Decision, fact: Fact, rules: tuple[TimerRule, ...], by_id: dict[
             d.put(tm.switch(t, by_id[t.rule_id], best[0], fact.at, cals, ctx.appointment_end))
 
 
-def _start_from_marks(d: Decision, rules: tuple[TimerRule, ...], cals: Calendars) -> None:
+def _start_from_marks(d: Decision, rules: RuleSet, cals: Calendars) -> None:
     """Families that newly apply start from their start event's field time (existing ones are kept)."""
     for start_event, mark in d.ctx.marks.items():
         _start(d, rules, cals, start_event, mark)
 
 
-def _start(d: Decision, rules: tuple[TimerRule, ...], cals: Calendars, start_event: str, at: datetime) -> None:
+def _start(d: Decision, rules: RuleSet, cals: Calendars, start_event: str, at: datetime) -> None:
     ctx = d.ctx
     attrs = ctx.ticket_attrs()
     if attrs is None:

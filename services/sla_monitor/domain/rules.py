@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cached_property
 
 from services.sla_monitor.domain.calendar import WorkingCalendar
 from services.sla_monitor.domain.notices import calendar_id
@@ -73,6 +74,35 @@ def specificity(cond: Condition) -> int:
     return score + len(cond.none_of)
 
 
+class RuleSet(tuple[TimerRule, ...]):
+    """Timer rules in declaration order, with the lookups every event needs worked out once (the policy is frozen):
+    by id, by start event, and each rule's specificity (issue 13)."""
+
+    @cached_property
+    def by_id(self) -> dict[str, TimerRule]:
+        return {r.rule_id: r for r in self}
+
+    @cached_property
+    def _by_start(self) -> dict[str, tuple[TimerRule, ...]]:
+        out: dict[str, list[TimerRule]] = {}
+        for rule in self:
+            for event in rule.start:
+                out.setdefault(event, []).append(rule)
+        return {event: tuple(rules) for event, rules in out.items()}
+
+    @cached_property
+    def specificity(self) -> dict[str, int]:
+        return {r.rule_id: specificity(r.applies_to) for r in self}
+
+    def starting(self, start_event: str | None) -> Iterable[TimerRule]:
+        """The rules `start_event` starts (all of them for None)."""
+        return self if start_event is None else self._by_start.get(start_event, ())
+
+
+def rule_set(rules: Iterable[TimerRule]) -> RuleSet:
+    return rules if isinstance(rules, RuleSet) else RuleSet(rules)
+
+
 def select_rules(
     rules: Iterable[TimerRule],
     ticket: TicketAttrs,
@@ -84,15 +114,14 @@ def select_rules(
     """Rules that apply to the ticket, one per family: the most specific, first declared on a tie."""
     best: dict[str, tuple[int, TimerRule]] = {}
     local: dict[str, time | None] = {}  # the start's wall-clock time on each calendar, worked out once
-    for rule in rules:
-        if start_event is not None and start_event not in rule.start:
-            continue
+    indexed = rule_set(rules)
+    for rule in indexed.starting(start_event):
         name = calendar_id(rule.deadline)
         if name not in local:
             local[name] = _start_local(name, start, calendars)
         if not matches(rule.applies_to, ticket, local[name]):
             continue
-        score = specificity(rule.applies_to)
+        score = indexed.specificity[rule.rule_id]
         held = best.get(rule.family_id)
         if held is None or score > held[0]:
             best[rule.family_id] = (score, rule)

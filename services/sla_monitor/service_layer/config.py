@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from services.sla_monitor.domain.calendar import WorkingCalendar, policy_calendars
+from services.sla_monitor.domain.rules import RuleSet
 from services.sla_monitor.domain.timers import runnable
 from shared.events.vocabulary import PauseReason
 from shared.policy import Policy, TimerRule
@@ -39,10 +40,10 @@ class SlaConfig:
     scan_batch: int
 
     @cached_property
-    def rules(self) -> tuple[TimerRule, ...]:
+    def rules(self) -> RuleSet:
         """Rules a running timer can serve: all but ahead-of notices, which incident events settle at once; and
         Gongdan's own internal timers. Worked out once (the policy is frozen), not for every event."""
-        return tuple(r for r in self.policy.timers if runnable(r)) + INTERNAL_RULES
+        return RuleSet((*(r for r in self.policy.timers if runnable(r)), *INTERNAL_RULES))
 
     def rule(self, rule_id: str) -> TimerRule:
         """The rule with this id (KeyError when the policy no longer has it)."""
