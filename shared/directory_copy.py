@@ -44,6 +44,7 @@ DEPARTMENT_ID = limits.DEPARTMENT
 PERSON_ID = limits.PERSON
 DISTRICT_ID = limits.TICKET_AREA
 NAME = 200
+DIRECTORY_VIEW = "directory"  # the copy as a view held in memory (shared/persistence/views.py); its events change it
 ALIAS = 100
 
 
@@ -119,6 +120,7 @@ class DirectoryTables:
 
     async def apply(self, uow: UnitOfWork, event: Envelope) -> None:
         """Event handler of the copies: the newest version of each entry wins, whatever the arrival order."""
+        uow.changed(DIRECTORY_VIEW)
         await self.save(uow.conn, event.payload, event.recorded_at)
 
     def handlers(self) -> dict[str, Handler]:

@@ -47,6 +47,7 @@ from shared.persistence.database import (
     wait_for_database,
 )
 from shared.persistence.tables import Tables
+from shared.persistence.views import CommittedViews
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class ServiceRuntime:
     def __init__(self, spec: ServiceSpec, settings: Settings, clock: Clock) -> None:
         self.spec, self.settings, self.clock = spec, settings, clock
         self.metrics = ServiceMetrics(spec.name)
+        self.views = CommittedViews(settings.gongdan_view_max_age)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.consumer: EventConsumer | None = None
         # A memory broker forgets everything when it restarts; our own presence topic vanishing is how we notice.
@@ -201,7 +203,8 @@ class ServiceRuntime:
                             self.settings.gongdan_topic_partitions, give_up_after=10)
 
     def new_uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.spec.tables, self.clock, self.relay.wake, self.config, self.spec.name)
+        return UnitOfWork(self.engine, self.spec.tables, self.clock, self.relay.wake, self.config, self.spec.name,
+                          self.views)
 
     async def stop(self) -> None:
         """Finish the batch in hand, commit offsets, publish what is committed, close connections."""

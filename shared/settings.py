@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     gongdan_sla_breach_grace: timedelta = Field(
         default=timedelta(minutes=2), description="sla_monitor holds a breach this long past the deadline so a "
         "stop event still in transit can land first; a stop arriving later is retracted (SlaBreachRetracted)")
+    gongdan_view_max_age: float = Field(
+        default=1.0, ge=0, description="Seconds a service instance keeps a small, rarely changed table in memory "
+        "(intake: districts, active outages) before reading it again; its own changes it sees at once. With "
+        "several instances, how long one may not see another's change (shared/persistence/views.py)")
     gongdan_sla_scan_every: float = Field(default=0.2, gt=0, description="Seconds between timer scans")
     gongdan_sla_scan_batch: int = Field(default=500, ge=1, description="Due timers fired per scan transaction")
     gongdan_service_urls: str | None = Field(

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import Conflict, Invalid, NotFound, Refused
+from shared.messaging.transient import describe_failure, is_transient
 
 log = logging.getLogger(__name__)
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
           409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_failed",
-          429: "too_many_requests"}
+          429: "too_many_requests", 500: "internal", 503: "unavailable"}
 
 
 class FieldError(BaseModel):
@@ -86,6 +87,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         incident = str(uuid.uuid4())
+        if is_transient(exc):  # the database or the broker is briefly away: nothing was done, try again
+            log.warning("unavailable %s on %s %s: %s", incident, request.method, request.url.path,
+                        describe_failure(exc))
+            return JSONResponse(status_code=503, headers={"Retry-After": "1"}, content=error_body(
+                503, "temporarily unavailable (database or broker); nothing was changed, retry", incident=incident))
         log.exception("unhandled error %s on %s %s", incident, request.method, request.url.path)
         return JSONResponse(status_code=500, content=error_body(500, "internal error", incident=incident))
 

@@ -80,12 +80,16 @@ async def run_idempotent(
     operation: Callable[[UnitOfWork], Awaitable[StoredResponse]],
 ) -> tuple[StoredResponse, bool]:
     """Run `operation` once per (caller, key) in one transaction; returns (response, replayed). A transaction the
-    database gave up on (deadlock, serialization failure) is run again, a few times: nothing of it was committed."""
+    database gave up on (deadlock, serialization failure) is run again, a few times: nothing of it was committed;
+    so is one whose connection was lost, when there is a key."""
     for attempt in range(1, _TRIES + 1):
         try:
             return await _run_once(new_uow, tables, principal, key, fingerprint, operation)
         except DBAPIError as exc:
-            if sqlstate(exc) not in _RUN_AGAIN or attempt == _TRIES:
+            # a connection lost mid-way is run again only under a key: had its commit gone through, the key
+            # replays the stored answer instead of doing the write twice
+            lost = exc.connection_invalidated and key is not None
+            if (sqlstate(exc) not in _RUN_AGAIN and not lost) or attempt == _TRIES:
                 raise
             await asyncio.sleep(0.05 * attempt)
     raise AssertionError("unreachable")

@@ -49,6 +49,7 @@ class OutboxRelay:
         last_housekeeping = 0.0
         loop = asyncio.get_running_loop()
         while True:
+            self._wake.clear()  # before reading the outbox: a commit from now on wakes the next round at once
             try:
                 sent = await self.publish_batch()
                 backoff = 0.1
@@ -64,7 +65,6 @@ class OutboxRelay:
             if self._stopping and sent == 0:
                 return
             if sent < self._batch_size:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll)
                 except TimeoutError:

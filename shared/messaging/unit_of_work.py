@@ -15,15 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.clock import Clock
 from shared.events import Envelope, encode, new_envelope, topic_for
 from shared.persistence.tables import Tables
+from shared.persistence.views import CommittedViews
 
 
 class UnitOfWork:
     """`async with uow:` rolls back unless `commit()` was awaited; events go to the outbox on commit."""
 
     def __init__(self, engine: AsyncEngine, tables: Tables, clock: Clock, on_commit: Callable[[], None],
-                 config: Any = None, producer: str = "gongdan"):
+                 config: Any = None, producer: str = "gongdan", views: CommittedViews | None = None):
         self.config = config  # the service's own configuration (ServiceSpec.configure), for handlers
         self.producer = producer  # the service whose events these are
+        self.views = views if views is not None else CommittedViews(max_age=-1.0)  # none given: read every time
+        self._changed: set[str] = set()
         self._engine = engine
         self._tables = tables
         self.clock = clock
@@ -43,6 +46,7 @@ class UnitOfWork:
         finally:
             await self.conn.close()
             self._pending.clear()
+            self._changed.clear()
 
     @property
     def tables(self) -> Tables:
@@ -85,6 +89,11 @@ class UnitOfWork:
         """Forget events queued after `mark` (their savepoint was rolled back)."""
         del self._pending[mark:]
 
+    def changed(self, view: str) -> None:
+        """This transaction changes the table behind `view` (see shared/persistence/views.py): on commit, the
+        service instance reads it again."""
+        self._changed.add(view)
+
     async def mark_all_consumed(self, events: list[tuple[uuid.UUID, str, str]]) -> set[uuid.UUID]:
         """Record (event_id, type, topic) rows in one statement; returns the ids not seen before."""
         if not events:
@@ -107,5 +116,8 @@ class UnitOfWork:
         had_events = bool(self._pending)
         await self.conn.commit()
         self._pending.clear()
+        for view in self._changed:
+            self.views.bump(view)
+        self._changed.clear()
         if had_events:
             self._on_commit()

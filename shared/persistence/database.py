@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 _MIGRATION_LOCK = 7_410_001  # pg advisory lock id: two instances of a service never migrate at once
@@ -38,8 +41,37 @@ def admin_url(server_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+#: A pooled connection idle longer than this is pinged before use (see `ping_when_idle`).
+PING_AFTER_IDLE = 1.0  # seconds
+
+
 def create_engine(url: URL) -> AsyncEngine:
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=10, max_overflow=10)
+    ping_when_idle(engine, PING_AFTER_IDLE)
+    return engine
+
+
+def ping_when_idle(engine: AsyncEngine, idle: float) -> None:
+    """Pessimistic disconnect handling, only where it can matter: a connection that sat in the pool longer than
+    `idle` seconds (the server may have restarted meanwhile) is pinged when checked out, and a dead one is
+    replaced (DisconnectionError: the pool connects again). `pool_pre_ping` pings on every checkout, a round trip
+    on every transaction of a busy service (issue 13). A connection that dies within `idle` of its last use fails
+    its first statement instead; consumers, the relay and the workers retry that, HTTP answers 503."""
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _rested(dbapi_connection: object, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _ping_if_rested(dbapi_connection: object, record: Any, proxy: object) -> None:
+        since = record.info.get("idle_since")  # set at every checkin; a new connection has none
+        if since is None or time.monotonic() - since <= idle:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection idle {time.monotonic() - since:.0f} s is gone") from exc
 
 
 async def ensure_database(server_url: str, url: URL) -> None:

@@ -34,6 +34,7 @@ _OPEN_FAULTS = (
 _INSERT_TICKET = insert(tickets)
 _NEXT_NUMBER = select(ticket_number_seq.next_value())
 _ACTIVE_INCIDENTS = select(incidents).where(incidents.c.restored_at.is_(None))
+INCIDENTS_VIEW = "incidents"  # `active_incidents` held in memory (shared/persistence/views.py); outage events change it
 
 
 async def lock_customer(conn: AsyncConnection, account_key: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.intake.adapters import repository as repo
+from services.intake.adapters.repository import INCIDENTS_VIEW
 from services.intake.adapters.tables import directory
 from services.intake.domain.duplicates import (
     FaultReport,
@@ -21,7 +22,7 @@ from services.intake.domain.outages import ActiveIncident, affecting
 from services.intake.domain.phones import normalize_phone
 from services.intake.domain.request import parse_log_ticket
 from services.intake.service_layer.events import creation_events, repeat_report_events
-from shared.directory_copy import district_in_address, district_named
+from shared.directory_copy import DIRECTORY_VIEW, district_in_address, district_named
 from shared.errors import Invalid, NotFound
 from shared.events.vocabulary import AreaType
 from shared.field_time import backdate_problem, field_time_error
@@ -64,7 +65,8 @@ async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, sett
     cmd = await with_district(uow, cmd)  # issue 8: the directory district, and its area type by default
     c = cmd.customer
     account_key, address_key = normalize_account(c.account), normalize_address(c.address)
-    incidents = affecting(await repo.active_incidents(uow.conn), c.address, cmd.area, cmd.product, cmd.district)
+    active = await uow.views.get(INCIDENTS_VIEW, uow.conn, repo.active_incidents)
+    incidents = affecting(active, c.address, cmd.area, cmd.product, cmd.district)
     told = [_incident_view(i) for i in incidents]
     if cmd.kind.value == "fault" and not cmd.duplicate_override and not cmd.first_contact_solution:
         await repo.lock_customer(uow.conn, account_key)
@@ -78,7 +80,7 @@ async def log_ticket(uow: UnitOfWork, cmd: LogTicket, principal: Principal, sett
 async def with_district(uow: UnitOfWork, cmd: LogTicket) -> LogTicket:
     """The ticket's district: the one given (it must be in intake's copy of the directory: 422 naming `district`),
     else the one its `area` or its address names; without an `area_type`, the ticket takes the district's."""
-    districts = await directory.districts(uow.conn)
+    districts = await uow.views.get(DIRECTORY_VIEW, uow.conn, directory.districts)
     if cmd.district is not None:
         if not any(d["id"] == cmd.district for d in districts):
             message = f"district {cmd.district!r} is not in the directory"

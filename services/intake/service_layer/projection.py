@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.intake.adapters import repository as repo
+from services.intake.adapters.repository import INCIDENTS_VIEW
 from services.intake.domain.status import TRACKED, follow
 from shared.events import Envelope
 from shared.events.lifecycle import OutageDeclared, OutageRestored
@@ -21,6 +22,7 @@ async def on_status_events(uow: UnitOfWork, events: list[Envelope]) -> None:
 
 async def on_outage_declared(uow: UnitOfWork, event: Envelope) -> None:
     p: OutageDeclared = event.payload
+    uow.changed(INCIDENTS_VIEW)
     await repo.save_incident(uow.conn, {
         "id": p.incident_id, "area": p.area, "districts": list(p.districts), "cause": p.cause, "planned": p.planned,
         "products": [product.value for product in p.products], "starts_at": p.starts_at,
@@ -30,6 +32,7 @@ async def on_outage_declared(uow: UnitOfWork, event: Envelope) -> None:
 
 async def on_outage_restored(uow: UnitOfWork, event: Envelope) -> None:
     p: OutageRestored = event.payload
+    uow.changed(INCIDENTS_VIEW)
     await repo.restore_incident(uow.conn, p.incident_id, p.restored_at)
 
 
