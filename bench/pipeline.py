@@ -4,7 +4,8 @@
 - consume, per service (intake, dispatch, sla_monitor, penalty, compensation): its real consumer and domain logic
   applying the ticket topic (events/s), one service at a time;
 - ideal: consume -> one transaction (inbox + one projection statement + outbox) -> produce -> commit offsets, with
-  the same batches, measured before and after the services in the same run (their mean is the ceiling).
+  the same batches, measured before each service and after the last in the same run; a service's ceiling is the
+  mean of the two ideal runs beside it.
 
 The workload is --tickets tickets, each TicketCreated (intake), TicketDispatched and Resolved (dispatch), in three
 waves (every ticket created, then every one dispatched, then every one resolved), written to intake's outbox
@@ -196,20 +197,21 @@ async def run(tickets: int, database_url: str, bootstrap: str, profile: str | No
     await intake.stop()
 
     total = len(outbox)
-    ideal_before = await time_ideal(settings, total, 1)
-    print(f"ideal stage (before the services): {ideal_before:,.0f} events/s", flush=True)
+    # The ideal stage runs before every service and after the last: each service is compared with the mean of the
+    # two runs beside it, so a slow spell of this shared VM (seconds long) weighs on both sides of its ratio.
+    ideals = [await time_ideal(settings, total, 1)]
+    print(f"ideal stage: {ideals[0]:,.0f} events/s", flush=True)
     rates = {}
     for name in SERVICES:
         rates[name] = await time_service(name, settings, total, profile == name)
-        print(f"{name}: {rates[name]:,.0f} events/s", flush=True)
-    ideal_after = await time_ideal(settings, total, 2)
-    print(f"ideal stage (after the services): {ideal_after:,.0f} events/s")
-    ceiling = (ideal_before + ideal_after) / 2
+        ideals.append(await time_ideal(settings, total, len(ideals) + 1))
+        print(f"{name}: {rates[name]:,.0f} events/s; ideal stage after it: {ideals[-1]:,.0f} events/s", flush=True)
     print(f"\n{total:,} events ({tickets:,} tickets x {', '.join(WORKLOAD)}), batch {settings.gongdan_consumer_batch}; "
-          f"ideal stage {ceiling:,.0f} events/s (mean of before and after)")
-    print(f"{'service':<14}{'events/s':>10}{'of ideal':>10}   (goal: >= 50%)")
-    for name, rate in rates.items():
-        print(f"{name:<14}{rate:>10,.0f}{rate / ceiling:>10.0%}")
+          f"ideal stage {min(ideals):,.0f}-{max(ideals):,.0f} events/s over the run")
+    print(f"{'service':<14}{'events/s':>10}{'ideal beside':>14}{'of ideal':>10}   (goal: >= 50%)")
+    for i, (name, rate) in enumerate(rates.items()):
+        beside = (ideals[i] + ideals[i + 1]) / 2
+        print(f"{name:<14}{rate:>10,.0f}{beside:>14,.0f}{rate / beside:>10.0%}")
 
 
 def main() -> None:

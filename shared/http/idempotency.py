@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
-from sqlalchemy import Insert, Select, Table, bindparam, func, select, text
+from sqlalchemy import Insert, Select, Table, Update, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 
@@ -38,24 +38,31 @@ def request_fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-_KEY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
-
-
 @cache
-def _statements(t: Table) -> tuple[Select, Insert]:
-    """(read a key's stored response, store one) for a service's key table: built once, bound per request."""
-    read = select(t.c.request_hash, t.c.status_code, t.c.response).where(
-        t.c.principal == bindparam("principal"), t.c.key == bindparam("key"))
-    return read, insert(t).values(created_at=func.now())  # the other columns come as parameters
+def _statements(t: Table) -> tuple[Insert, Select, Update]:
+    """(take a key, read its stored answer, store the answer) for a service's key table: built once, bound per
+    request."""
+    by_key = (t.c.principal == bindparam("b_principal")) & (t.c.key == bindparam("b_key"))
+    take = (insert(t).values(principal=bindparam("b_principal"), key=bindparam("b_key"),
+                             request_hash=bindparam("b_hash"), status_code=0,
+                             response=func.jsonb_build_object(), created_at=func.now())
+            .on_conflict_do_nothing().returning(t.c.key))
+    read = select(t.c.request_hash, t.c.status_code, t.c.response).where(by_key)
+    store = update(t).where(by_key).values(status_code=bindparam("b_status"), response=bindparam("b_response"))
+    return take, read, store
 
 
 async def claim(uow: UnitOfWork, tables: Tables, principal: str, key: str, fingerprint: str) -> StoredResponse | None:
-    """Serialise requests with this key; return the stored response if the key was used before."""
-    await uow.conn.execute(_KEY_LOCK, {"k": f"idem:{principal}:{key}"})
-    read, _ = _statements(tables.idempotency_keys)
-    row = (await uow.conn.execute(read, {"principal": principal, "key": key})).first()
-    if row is None:
+    """Take the key for this transaction, or return the answer stored under it.
+
+    The key's row is inserted first (its answer is filled in by `remember` before commit): a concurrent request
+    with the same key waits on that row until this transaction ends, then finds the answer (or, after a rollback,
+    takes the key itself). One statement for a new key, where an advisory lock and a read took two (issue 13)."""
+    take, read, _ = _statements(tables.idempotency_keys)
+    params = {"b_principal": principal, "b_key": key}
+    if (await uow.conn.execute(take, params | {"b_hash": fingerprint})).first() is not None:
         return None
+    row = (await uow.conn.execute(read, params)).one()  # its first request committed: the insert waited for it
     if row.request_hash != fingerprint:
         raise DomainError(422, "Idempotency-Key was already used with a different request",
                           fields=[{"field": "Idempotency-Key", "in": "header", "rule": "idempotency",
@@ -63,12 +70,11 @@ async def claim(uow: UnitOfWork, tables: Tables, principal: str, key: str, finge
     return StoredResponse(row.status_code, row.response)
 
 
-async def remember(
-    uow: UnitOfWork, tables: Tables, principal: str, key: str, fingerprint: str, response: StoredResponse
-) -> None:
-    _, store = _statements(tables.idempotency_keys)
-    await uow.conn.execute(store, {"principal": principal, "key": key, "request_hash": fingerprint,
-                                   "status_code": response.status_code, "response": response.body})
+async def remember(uow: UnitOfWork, tables: Tables, principal: str, key: str, response: StoredResponse) -> None:
+    """The answer to the request that took the key (`claim`), stored in the same transaction as its effects."""
+    _, _, store = _statements(tables.idempotency_keys)
+    await uow.conn.execute(store, {"b_principal": principal, "b_key": key, "b_status": response.status_code,
+                                   "b_response": response.body})
 
 
 async def run_idempotent(
@@ -114,7 +120,7 @@ async def _run_once(
                 return stored, True
         response = await operation(uow)
         if key:
-            await remember(uow, tables, principal, key, fingerprint, response)
+            await remember(uow, tables, principal, key, response)
         await uow.commit()
     return response, False
 
