@@ -205,6 +205,8 @@ _MEANING = {
     413: f"Body larger than {limits.MAX_BODY_BYTES} bytes",
     415: "Body not sent as application/json",
     422: "Invalid input: every field at fault with its rule",
+    503: "The database or the broker is briefly away: nothing was changed; retry after `Retry-After` seconds "
+         "(under the same Idempotency-Key)",
 }
 
 
@@ -239,8 +241,8 @@ def document_errors(app: FastAPI) -> None:
 def _document(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     statuses = []
-    if operation.get("security"):
-        statuses += [401, 403]
+    if operation.get("security"):  # every API operation (not health, metrics, docs) reaches the database
+        statuses += [401, 403, 503]
     if any(p.get("in") == "path" for p in operation.get("parameters", [])):
         statuses.append(404)  # an unknown ticket, incident or parked event
     if operation.get("parameters") or "requestBody" in operation:
@@ -250,7 +252,8 @@ def _document(operation: dict[str, Any]) -> None:
     for status in statuses:
         responses.setdefault(str(status), {"description": _MEANING[status]})
     for status, response in responses.items():
-        if status.startswith(("4", "5")) and status != "503":
+        own_503 = response.get("description") == _MEANING[503]  # not /readyz's, whose 503 body is its checks
+        if status.startswith(("4", "5")) and (status != "503" or own_503):
             response["content"] = {"application/json": {"schema": _ERROR_REF}}
             if status == "422":
                 response["description"] = _MEANING[422]

@@ -52,3 +52,18 @@ async def test_a_handler_bug_stays_500_without_its_trace() -> None:
         response = await client.post("/bug")
     assert response.status_code == 500
     assert SECRET not in response.text and "Traceback" not in response.text
+
+
+def test_every_api_operation_documents_the_503_and_readiness_keeps_its_own() -> None:
+    from services.catalog import load_spec
+    from shared.service import create_app
+    from shared.settings import Settings
+
+    settings = Settings(database_url="postgresql+asyncpg://u@h/d", kafka_bootstrap_servers="h:1",
+                        gongdan_api_keys="ops:admin:" + "k" * 20)
+    paths = create_app(load_spec("intake"), settings).openapi()["paths"]
+    secured = [op for item in paths.values() for op in item.values() if op.get("security")]
+    assert secured and all("503" in op["responses"] for op in secured)
+    unavailable = paths["/tickets"]["post"]["responses"]["503"]
+    assert unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+    assert "content" not in paths["/readyz"]["get"]["responses"]["503"]  # its body is the checks, not an error
