@@ -30,6 +30,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import Column, MetaData, String, Table, Uuid, insert
 from sqlalchemy.dialects.postgresql import JSONB
@@ -46,7 +47,7 @@ from shared.messaging.kafka import ensure_topics, new_producer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.metrics import ServiceMetrics
-from shared.persistence.database import create_engine, ensure_database, service_url
+from shared.persistence.database import admin_url, create_engine, ensure_database, service_url
 from shared.persistence.tables import platform_tables
 from shared.service import ServiceRuntime
 from shared.settings import Settings
@@ -90,6 +91,23 @@ def consumed(runtime: ServiceRuntime) -> int:
     """Workload events the service's consumer has dealt with (applied, duplicate, ignored or parked)."""
     return int(sum(sample.value for metric in runtime.metrics.events_consumed.collect() for sample in metric.samples
                    if sample.name.endswith("_total") and sample.labels["type"] in WORKLOAD))
+
+
+async def settle(settings: Settings) -> None:
+    """VACUUM ANALYZE every database on the server before a timed stage (as pgbench does before its runs): the
+    earlier stages' dead rows are cleaned now, not by an autovacuum worker that wakes during this stage and takes
+    a share of the two cores (it made one stage of a run up to a third slower)."""
+    admin = await asyncpg.connect(admin_url(settings.database_url))
+    try:
+        names = [r["datname"] for r in await admin.fetch("SELECT datname FROM pg_database WHERE NOT datistemplate")]
+    finally:
+        await admin.close()
+    for name in names:
+        conn = await asyncpg.connect(admin_url(settings.database_url), database=name)
+        try:
+            await conn.execute("VACUUM (ANALYZE)")
+        finally:
+            await conn.close()
 
 
 async def time_service(name: str, settings: Settings, total: int, profile: bool) -> float:
@@ -199,11 +217,14 @@ async def run(tickets: int, database_url: str, bootstrap: str, profile: str | No
     total = len(outbox)
     # The ideal stage runs before every service and after the last: each service is compared with the mean of the
     # two runs beside it, so a slow spell of this shared VM (seconds long) weighs on both sides of its ratio.
+    await settle(settings)
     ideals = [await time_ideal(settings, total, 1)]
     print(f"ideal stage: {ideals[0]:,.0f} events/s", flush=True)
     rates = {}
     for name in SERVICES:
+        await settle(settings)
         rates[name] = await time_service(name, settings, total, profile == name)
+        await settle(settings)
         ideals.append(await time_ideal(settings, total, len(ideals) + 1))
         print(f"{name}: {rates[name]:,.0f} events/s; ideal stage after it: {ideals[-1]:,.0f} events/s", flush=True)
     print(f"\n{total:,} events ({tickets:,} tickets x {', '.join(WORKLOAD)}), batch {settings.gongdan_consumer_batch}; "
