@@ -6,7 +6,8 @@ Starts its own stack (free ports, a temporary data directory) and runs two phase
    that moment whether or not the earlier ones have been answered (no coordinated omission). At most
    `--connections` are in flight; a request scheduled while all are busy waits for one, and that wait counts.
    Reports intake's p50/p99/max and, sampled every second from each service's /metrics, how far behind each
-   consumer was (TicketCreated events not yet applied, and the age of the oldest fetched-but-unapplied event).
+   consumer was (TicketCreated events not yet applied, and the age of the oldest fetched-but-unapplied event),
+   and how many cores each process of the stack kept busy (where the time went: at 200 req/s it was intake).
 2. Throughput: `--burst` tickets offered as fast as `--clients` concurrent clients go; the figure is tickets per
    second from the first send until every consuming service has applied every one of them.
 
@@ -40,11 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness lives with the e2e tests
 
-from tests.e2e.harness import DevStack  # noqa: E402
+from tests.e2e.harness import DevStack
 
 CONSUMERS = ("intake", "dispatch", "sla_monitor", "penalty", "compensation")
 DONE_WITH = {"applied", "ignored"}
@@ -226,6 +228,34 @@ async def burst(stack: DevStack, probe: httpx.AsyncClient, connections: list[Con
     return phase, phase.created / sent_in, phase.created / everything, caught_up
 
 
+def cpu_seconds(stack: DevStack) -> dict[str, float]:
+    """CPU seconds each process of the stack has used so far (postgres: the server and its backends)."""
+    used = {}
+    for name, pid in stack.pids().items():
+        try:
+            process = psutil.Process(pid)
+            family = [process, *process.children(recursive=True)] if name == "postgres" else [process]
+        except psutil.Error:
+            continue
+        total = 0.0
+        for member in family:
+            try:
+                times = member.cpu_times()
+            except psutil.Error:  # a backend that ended meanwhile: its time is in the server's children_* now
+                continue
+            total += times.user + times.system
+        if name == "postgres":  # backends that ended, reaped by the server
+            total += family[0].cpu_times().children_user + family[0].cpu_times().children_system
+        used[name] = total
+    return used
+
+
+def cores(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """How many cores each process kept busy between two `cpu_seconds`, busiest first."""
+    busy = {name: (after[name] - before.get(name, 0.0)) / seconds for name in after}
+    return ", ".join(f"{name} {share:.2f}" for name, share in sorted(busy.items(), key=lambda kv: -kv[1]))
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[round(q * 1000) - 1] if len(values) > 1 else float("nan")
 
@@ -249,15 +279,21 @@ async def measure(stack: DevStack, args: argparse.Namespace) -> None:
         # warm-up at the measured rate: consumer groups, caches, and the services' database pools grown to what the
         # rate needs (at 20 req/s they were not, and the measured phase began with connections being opened)
         await open_loop(stack, probe, load, args.rate, seconds=3)
+        before, started = cpu_seconds(stack), time.perf_counter()
         phase, caught_up = await open_loop(stack, probe, load, args.rate, args.seconds)
+        used = cores(before, cpu_seconds(stack), time.perf_counter() - started)
         print(f"open loop {args.rate:.0f} req/s for {args.seconds:.0f}s: {answers(phase)}")
+        print(f"  cores busy (until every consumer caught up): {used}")
         for service in CONSUMERS:
             lag = phase.lag[service]
             behind = f"{caught_up[service]:.1f}s" if service in caught_up else "not within 120s"
             print(f"  {service:<13} most behind {lag.events:>6} events, oldest unapplied "
                   f"{lag.oldest_unapplied_s:.2f}s; caught up {behind} after the last answer")
+        before, started = cpu_seconds(stack), time.perf_counter()
         phase, offered, end_to_end, caught = await burst(stack, probe, connections(args.clients), args.burst)
+        used = cores(before, cpu_seconds(stack), time.perf_counter() - started)
         print(f"burst of {args.burst} tickets, {args.clients} clients: {answers(phase)}")
+        print(f"  cores busy: {used}")
         print(f"  intake accepted {offered:.0f} tickets/s; end to end (every consumer applied every ticket) "
               f"{end_to_end:.0f} tickets/s")
         for service in CONSUMERS:
