@@ -88,15 +88,14 @@ def decide(ticket_id: uuid.UUID, before: TicketContext, timers: list[Timer], fac
            rules: tuple[TimerRule, ...], calendars: Calendars, now: datetime) -> Decision:
     """What one lifecycle event does to the ticket's timers (every round), as of server time `now`."""
     rules = rule_set(rules)
-    by_id = rules.by_id
     ctx = fold(before, fact.type, fact.payload, fact.at)
     d = Decision(ticket_id, ctx, {(t.family, t.round): t for t in timers})
     for key, t in list(d.timers.items()):
-        rule = by_id.get(t.rule_id)
+        rule = rules.by_id.get(t.rule_id)
         if rule is not None and t.status == "open":
             _step(d, fact, t, rule, calendars, now)
     if fact.type in _REMATCH:
-        _rematch(d, fact, rules, by_id, calendars)
+        _rematch(d, fact, rules, calendars)
     if fact.type in _REMATCH or fact.type in _APPOINTMENT:  # an appointment family that waited for
         _start_from_marks(d, rules, calendars)  # its window starts now; the marks hold this event's (`fold`)
     else:
@@ -148,15 +147,14 @@ def _stop(d: Decision, t: Timer, rule: TimerRule, at: datetime, cals: Calendars,
     d.put(done)
 
 
-def _rematch(d: Decision, fact: Fact, rules: RuleSet, by_id: dict[str, TimerRule],
-             cals: Calendars) -> None:
+def _rematch(d: Decision, fact: Fact, rules: RuleSet, cals: Calendars) -> None:
     """Attributes changed: switch open timers to the family's new best rule, keeping consumed time and pauses."""
     ctx = d.ctx
     attrs = ctx.ticket_attrs()
     if attrs is None:
         return
     for t in list(d.timers.values()):
-        if t.status != "open" or t.round != ctx.round or t.rule_id not in by_id:
+        if t.status != "open" or t.round != ctx.round or t.rule_id not in rules.by_id:
             continue
         best = [r for r in select_rules(rules, attrs, start_event=t.start_event, start=t.start_at, calendars=cals)
                 if r.family_id == t.family]
@@ -165,7 +163,7 @@ def _rematch(d: Decision, fact: Fact, rules: RuleSet, by_id: dict[str, TimerRule
         elif best[0].rule_id == t.rule_id or (tm.needs_appointment(best[0]) and ctx.appointment_end is None):
             continue  # unchanged, or the window is not agreed yet: keep the running rule until it is
         else:
-            d.put(tm.switch(t, by_id[t.rule_id], best[0], fact.at, cals, ctx.appointment_end))
+            d.put(tm.switch(t, rules.by_id[t.rule_id], best[0], fact.at, cals, ctx.appointment_end))
 
 
 def _start_from_marks(d: Decision, rules: RuleSet, cals: Calendars) -> None:

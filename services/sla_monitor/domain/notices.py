@@ -19,9 +19,14 @@ def calendar_id(spec: Deadline) -> str:
     return spec.__dict__.get("calendar", "default")
 
 
+def calendar_named(name: str, calendars: Calendars) -> WorkingCalendar:
+    """The calendar of that name, else 'default', else the built-in China calendar."""
+    return calendars.get(name) or calendars.get("default") or WorkingCalendar()
+
+
 def rule_calendar(spec: Deadline, calendars: Calendars) -> WorkingCalendar:
-    """The calendar a deadline names, else 'default', else the built-in China calendar."""
-    return calendars.get(calendar_id(spec)) or calendars.get("default") or WorkingCalendar()
+    """The calendar a deadline names (see `calendar_named`)."""
+    return calendar_named(calendar_id(spec), calendars)
 
 
 @dataclass(frozen=True)

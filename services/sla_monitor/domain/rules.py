@@ -8,7 +8,7 @@ from datetime import datetime, time
 from functools import cached_property
 
 from services.sla_monitor.domain.calendar import WorkingCalendar
-from services.sla_monitor.domain.notices import calendar_id
+from services.sla_monitor.domain.notices import calendar_id, calendar_named
 from shared.policy.schema import Condition, TimerRule, hhmm_minutes
 
 _LISTS = ("kind", "segment", "product", "area", "channel", "priority")
@@ -133,6 +133,4 @@ def _start_local(
 ) -> time | None:
     if start is None:
         return None
-    cals = calendars or {}
-    cal = cals.get(name) or cals.get("default") or WorkingCalendar()
-    return cal.local(start).time()
+    return calendar_named(name, calendars or {}).local(start).time()

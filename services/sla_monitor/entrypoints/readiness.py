@@ -7,6 +7,7 @@ from typing import Any
 
 from services.sla_monitor.adapters.repository import provisional_spans
 from services.sla_monitor.domain.calendar import CHINA_YEARS, WorkingCalendar
+from services.sla_monitor.domain.notices import calendar_named
 from shared.service import ServiceRuntime
 
 
@@ -15,7 +16,7 @@ def undeclared_years(spans: list[tuple[str, int, int, int]],
     """Years the open provisional timers touch that neither the calendar package nor the policy declares."""
     years: set[int] = set()
     for name, first, last, _ in spans:
-        cal = calendars.get(name) or calendars.get("default") or WorkingCalendar()
+        cal = calendar_named(name, calendars)
         years |= {y for y in range(first, last + 1) if cal.provisional_between(date(y, 1, 1), date(y, 1, 1))}
     return sorted(years)
 

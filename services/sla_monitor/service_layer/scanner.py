@@ -49,7 +49,7 @@ async def recompute_provisional(runtime: ServiceRuntime, cfg: SlaConfig) -> int:
     changed = 0
     async with runtime.new_uow() as uow:
         for t in await repo.open_provisional(uow.conn):
-            rule = next((r for r in cfg.rules if r.rule_id == t.rule_id), None)
+            rule = cfg.rules.by_id.get(t.rule_id)
             if rule is None:
                 continue
             again = tm.reschedule(t, rule, cfg.calendars)
