@@ -1,5 +1,6 @@
-"""Bad input on what issues 10-13 added: the IVR's `POST /calls` and the penalty reports' periods. Each is a 4xx
-naming the field, and nothing is recorded (no call, so no CallHandled leaves intake)."""
+"""Bad input on what issues 10-13 added: the IVR's `POST /calls`, the penalty reports' periods, and Idempotency-Key
+now that a new key is taken by inserting its row. Each is a 4xx naming the field, and nothing is recorded (no call,
+so no CallHandled leaves intake; no ticket, so no TicketCreated)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from shared import limits
 from shared.http.auth import Role
 from tests.support.stack import Stack
+from tests.support.tickets import fault_report, post_ticket
 
 pytestmark = pytest.mark.integration
 DEEP: dict = {"agent": "a-1"}
@@ -98,3 +100,18 @@ async def test_bad_penalty_and_exemption_writes_are_refused_naming_the_field_and
     else:
         kept = await client.get(f"/tickets/{tid}/exemptions", headers=auth)
         assert kept.status_code == 404 or kept.json()["exemptions"] == [], kept.text
+
+
+@pytest.mark.parametrize("key", ["k" * (limits.IDEMPOTENCY_KEY + 1), "retry\u0000", "retry\u001b[2J"],
+                         ids=["over-long", "NUL", "escape"])
+async def test_a_bad_idempotency_key_is_refused_before_it_takes_a_row(stack: Stack, key: str) -> None:
+    """Issue 13 takes a new key by inserting its row first: a key the column cannot hold must be a 422 naming the
+    header before that, and no ticket (so no TicketCreated) may come of the request."""
+    account = f"KEY-{uuid.uuid4().hex[:10]}"
+    body = fault_report(customer={"name": "张三", "phone": "027-88886666", "address": f"江汉区键路{account}号",
+                                  "account": account})
+    refused = await post_ticket(stack, body, key=key)
+    assert refused.status_code == 422, refused.text
+    assert [f["field"] for f in refused.json()["error"]["fields"]] == ["Idempotency-Key"], refused.text
+    found = await stack.clients["intake"].get("/tickets", params={"account": account}, headers=stack.auth(Role.IVR))
+    assert found.status_code == 200 and found.json()["items"] == [], found.text
