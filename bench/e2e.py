@@ -130,6 +130,25 @@ async def consumed(probe: httpx.AsyncClient, stack: DevStack, service: str) -> t
     return done, oldest
 
 
+async def write_batches(probe: httpx.AsyncClient, stack: DevStack) -> tuple[float, float, float]:
+    """Intake's group-committed POST /tickets so far: (batches, requests in them, seconds writing them)."""
+    text = (await probe.get(f"{stack.url('intake')}/metrics")).text
+    seen = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name in ("gongdan_write_batch_requests_count", "gongdan_write_batch_requests_sum",
+                               "gongdan_write_batch_seconds_sum"):
+                seen[sample.name] = sample.value
+    return (seen.get("gongdan_write_batch_requests_count", 0.0), seen.get("gongdan_write_batch_requests_sum", 0.0),
+            seen.get("gongdan_write_batch_seconds_sum", 0.0))
+
+
+def batching(before: tuple[float, float, float], after: tuple[float, float, float]) -> str:
+    batches, requests, seconds = (a - b for a, b in zip(after, before, strict=True))
+    return (f"{batches:.0f} transactions, {requests / max(batches, 1):.1f} tickets and "
+            f"{seconds * 1000 / max(batches, 1):.1f} ms each")
+
+
 async def census(probe: httpx.AsyncClient, stack: DevStack) -> dict[str, tuple[int, float]]:
     answers = await asyncio.gather(*(consumed(probe, stack, s) for s in CONSUMERS))
     return dict(zip(CONSUMERS, answers, strict=True))
@@ -279,21 +298,23 @@ async def measure(stack: DevStack, args: argparse.Namespace) -> None:
         # warm-up at the measured rate: consumer groups, caches, and the services' database pools grown to what the
         # rate needs (at 20 req/s they were not, and the measured phase began with connections being opened)
         await open_loop(stack, probe, load, args.rate, seconds=3)
-        before, started = cpu_seconds(stack), time.perf_counter()
+        before, started, written = cpu_seconds(stack), time.perf_counter(), await write_batches(probe, stack)
         phase, caught_up = await open_loop(stack, probe, load, args.rate, args.seconds)
         used = cores(before, cpu_seconds(stack), time.perf_counter() - started)
         print(f"open loop {args.rate:.0f} req/s for {args.seconds:.0f}s: {answers(phase)}")
         print(f"  cores busy (until every consumer caught up): {used}")
+        print(f"  intake wrote {batching(written, await write_batches(probe, stack))}")
         for service in CONSUMERS:
             lag = phase.lag[service]
             behind = f"{caught_up[service]:.1f}s" if service in caught_up else "not within 120s"
             print(f"  {service:<13} most behind {lag.events:>6} events, oldest unapplied "
                   f"{lag.oldest_unapplied_s:.2f}s; caught up {behind} after the last answer")
-        before, started = cpu_seconds(stack), time.perf_counter()
+        before, started, written = cpu_seconds(stack), time.perf_counter(), await write_batches(probe, stack)
         phase, offered, end_to_end, caught = await burst(stack, probe, connections(args.clients), args.burst)
         used = cores(before, cpu_seconds(stack), time.perf_counter() - started)
         print(f"burst of {args.burst} tickets, {args.clients} clients: {answers(phase)}")
         print(f"  cores busy: {used}")
+        print(f"  intake wrote {batching(written, await write_batches(probe, stack))}")
         print(f"  intake accepted {offered:.0f} tickets/s; end to end (every consumer applied every ticket) "
               f"{end_to_end:.0f} tickets/s")
         for service in CONSUMERS:

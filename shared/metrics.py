@@ -54,5 +54,13 @@ class ServiceMetrics:
             "gongdan_outbox_unapplied", "Outbox rows some downstream consumer group has not applied yet "
             "(above the delivery watermark)", registry=self.registry,
         )
+        self.write_batch_size = Histogram(
+            "gongdan_write_batch_requests", "Write requests that shared one transaction (group commit, issue 13)",
+            ["route"], buckets=(1, 2, 4, 8, 16, 32, 64), registry=self.registry,
+        )
+        self.write_batch_seconds = Histogram(
+            "gongdan_write_batch_seconds", "Time to write one group-committed batch, its transaction and any "
+            "requests run alone after it", ["route"], registry=self.registry,
+        )
         self.info = Gauge("gongdan_service_info", "Static service information", ["service"], registry=self.registry)
         self.info.labels(**labels).set(1)

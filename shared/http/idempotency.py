@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
-from sqlalchemy import Insert, Select, Table, Update, bindparam, func, select, update
+from sqlalchemy import Insert, Select, Table, TextClause, Update, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 
@@ -22,6 +22,7 @@ from shared.inputs import Line
 from shared.messaging.transient import sqlstate
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.tables import Tables
+from shared.persistence.unnest import Unnest
 
 IdempotencyKey = Annotated[Line(limits.IDEMPOTENCY_KEY) | None, Header(
     alias="Idempotency-Key", description="Retries with the same key return the first result and change nothing")]
@@ -63,10 +64,18 @@ async def claim(uow: UnitOfWork, tables: Tables, principal: str, key: str, finge
     if (await uow.conn.execute(take, params | {"b_hash": fingerprint})).first() is not None:
         return None
     row = (await uow.conn.execute(read, params)).one()  # its first request committed: the insert waited for it
+    answer = _answer_stored(row, fingerprint)
+    if isinstance(answer, DomainError):
+        raise answer
+    return answer
+
+
+def _answer_stored(row: Any, fingerprint: str) -> StoredResponse | DomainError:
+    """The answer stored under a key, or the 422 when the key came with a different request."""
     if row.request_hash != fingerprint:
-        raise DomainError(422, "Idempotency-Key was already used with a different request",
-                          fields=[{"field": "Idempotency-Key", "in": "header", "rule": "idempotency",
-                                   "message": "reuse only for retries of the identical request"}])
+        return DomainError(422, "Idempotency-Key was already used with a different request",
+                           fields=[{"field": "Idempotency-Key", "in": "header", "rule": "idempotency",
+                                    "message": "reuse only for retries of the identical request"}])
     return StoredResponse(row.status_code, row.response)
 
 
@@ -75,6 +84,60 @@ async def remember(uow: UnitOfWork, tables: Tables, principal: str, key: str, re
     _, _, store = _statements(tables.idempotency_keys)
     await uow.conn.execute(store, {"b_principal": principal, "b_key": key, "b_status": response.status_code,
                                    "b_response": response.body})
+
+
+@cache
+def _set_statements(t: Table) -> tuple[TextClause, TextClause, TextClause, Unnest, Unnest]:
+    """`claim_many` and `remember_many`'s statements for a service's key table, each for any number of keys."""
+    keys, answers = Unnest(t, ["principal", "key", "request_hash"]), Unnest(t, ["principal", "key", "status_code",
+                                                                               "response"])
+    take = text(f"INSERT INTO {t.name} (principal, key, request_hash, status_code, response, created_at) "
+                f"SELECT v.principal, v.key, v.request_hash, 0, '{{}}'::jsonb, now() FROM {keys.source} "
+                f"ON CONFLICT DO NOTHING RETURNING principal, key")
+    read = text(f"SELECT t.principal, t.key, t.request_hash, t.status_code, t.response FROM {t.name} t "
+                f"JOIN {keys.source} ON t.principal = v.principal AND t.key = v.key")
+    store = text(f"UPDATE {t.name} t SET status_code = v.status_code, response = {answers.value('response')} "
+                 f"FROM {answers.source} WHERE t.principal = v.principal AND t.key = v.key")
+    return take, read, store, keys, answers
+
+
+@dataclass(frozen=True)
+class KeyedRequest:
+    """A write under an Idempotency-Key: who sent it, the key, and the request's fingerprint."""
+
+    principal: str
+    key: str
+    fingerprint: str
+
+
+async def claim_many(uow: UnitOfWork, tables: Tables,
+                     requests: list[KeyedRequest]) -> list[StoredResponse | DomainError | None]:
+    """`claim` for many keys in two statements at most: for each request None (its key is taken for this
+    transaction), the answer stored under its key, or the 422 for a key used with a different request. The keys
+    must differ from one another."""
+    if not requests:
+        return []
+    take, read, _, keys, _ = _set_statements(tables.idempotency_keys)
+    in_order = sorted(requests, key=lambda r: (r.principal, r.key))  # two batches sharing keys wait, not deadlock
+    rows = keys.params([{"principal": r.principal, "key": r.key, "request_hash": r.fingerprint} for r in in_order])
+    taken = {(row.principal, row.key) for row in await uow.conn.execute(take, rows)}
+    used = [r for r in requests if (r.principal, r.key) not in taken]
+    stored = {}
+    if used:
+        params = keys.params([{"principal": r.principal, "key": r.key, "request_hash": r.fingerprint} for r in used])
+        stored = {(row.principal, row.key): row for row in await uow.conn.execute(read, params)}
+    return [None if (r.principal, r.key) in taken else _answer_stored(stored[r.principal, r.key], r.fingerprint)
+            for r in requests]
+
+
+async def remember_many(uow: UnitOfWork, tables: Tables, answers: list[tuple[KeyedRequest, StoredResponse]]) -> None:
+    """`remember` for many requests, in one statement."""
+    if not answers:
+        return
+    _, _, store, _, columns = _set_statements(tables.idempotency_keys)
+    await uow.conn.execute(store, columns.params([
+        {"principal": r.principal, "key": r.key, "status_code": a.status_code, "response": a.body}
+        for r, a in answers]))
 
 
 async def run_idempotent(

@@ -6,15 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Uuid, any_, bindparam, select, text, update
+from sqlalchemy import String, Uuid, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.tables import calls, incidents, ticket_number_seq, tickets
-from services.intake.domain.duplicates import OpenFaultTicket
+from services.intake.domain.duplicates import OpenFault, OpenFaultTicket
 from services.intake.domain.outages import ActiveIncident
 from services.intake.domain.status import FINISHED, Status
 from shared.events.vocabulary import Product
+from shared.persistence.unnest import Unnest
 
 
 def _product(value: str | None) -> Product | None:
@@ -24,53 +25,57 @@ def _product(value: str | None) -> Product | None:
 # The statements of POST /tickets are built once, with bound parameters: a request only binds its values (no
 # expression building and cache-key walk per call).
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))")
+# one lock per key, taken in the order given (a function scan yields an array's elements in order)
+_ADVISORY_LOCKS = text("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(:ks AS TEXT[])) AS k")
 _OPEN_FAULTS = (
     select(tickets.c.id, tickets.c.number, tickets.c.status, tickets.c.occurred_at, tickets.c.account,
-           tickets.c.address, tickets.c.product)
+           tickets.c.address, tickets.c.product, tickets.c.account_key, tickets.c.address_key)
     .where(tickets.c.kind == "fault", tickets.c.status.not_in(sorted(FINISHED)),
            tickets.c.occurred_at >= bindparam("since"),
-           (tickets.c.account_key == bindparam("account_key")) | (tickets.c.address_key == bindparam("address_key")))
+           (tickets.c.account_key == any_(bindparam("account_keys", type_=ARRAY(String))))
+           | (tickets.c.address_key == any_(bindparam("address_keys", type_=ARRAY(String)))))
 )
 _INSERT_TICKET = insert(tickets)
-_NEXT_NUMBER = select(ticket_number_seq.next_value())
+_NEXT_NUMBERS = select(ticket_number_seq.next_value()).select_from(func.generate_series(1, bindparam("n")))
+_RESERVE = Unnest(tickets, ["id", "last_sequence"])
+# `last_sequence` of the source carries how many positions to reserve
+_RESERVE_SEQUENCES = text(f"UPDATE tickets SET last_sequence = tickets.last_sequence + v.last_sequence "
+                          f"FROM {_RESERVE.source} WHERE tickets.id = v.id RETURNING tickets.id, tickets.last_sequence")
 _ACTIVE_INCIDENTS = select(incidents).where(incidents.c.restored_at.is_(None))
 INCIDENTS_VIEW = "incidents"  # `active_incidents` held in memory (shared/persistence/views.py); outage events change it
 
 
-async def lock_customer(conn: AsyncConnection, account_key: str) -> None:
-    """Serialise intakes for one account so two simultaneous repeat reports make one ticket."""
-    await conn.execute(_ADVISORY_LOCK, {"k": f"dup:{account_key}"})
+async def lock_customers(conn: AsyncConnection, account_keys: list[str]) -> None:
+    """Serialise intakes for these accounts so two simultaneous repeat reports make one ticket. Every
+    transaction takes its locks in sorted order, so two that want the same accounts cannot deadlock."""
+    await conn.execute(_ADVISORY_LOCKS, {"ks": [f"dup:{k}" for k in sorted(account_keys)]})
 
 
-async def open_fault_tickets(
-    conn: AsyncConnection, account_key: str, address_key: str, since: datetime
-) -> dict[uuid.UUID, tuple[OpenFaultTicket, dict[str, Any]]]:
-    """Open fault tickets opened since `since` with this account or address, with their number and status."""
-    rows = (await conn.execute(_OPEN_FAULTS, {"since": since, "account_key": account_key,
-                                              "address_key": address_key})).all()
-    return {
-        r.id: (OpenFaultTicket(r.id, r.occurred_at, r.account, r.address, _product(r.product)),
-               {"number": r.number, "state": r.status})
-        for r in rows
-    }
+async def open_fault_tickets(conn: AsyncConnection, account_keys: set[str], address_keys: set[str],
+                             since: datetime) -> list[OpenFault]:
+    """Open fault tickets opened since `since` with one of these accounts or addresses."""
+    rows = (await conn.execute(_OPEN_FAULTS, {"since": since, "account_keys": sorted(account_keys),
+                                              "address_keys": sorted(address_keys)})).all()
+    return [OpenFault(OpenFaultTicket(r.id, r.occurred_at, r.account, r.address, _product(r.product)),
+                      r.account_key, r.address_key, r.number, r.status)
+            for r in rows]
 
 
-async def next_ticket_number(conn: AsyncConnection) -> int:
-    """The next value of the ticket number sequence (see `number_for`)."""
-    return int((await conn.execute(_NEXT_NUMBER)).scalar_one())
+async def next_ticket_numbers(conn: AsyncConnection, count: int) -> list[int]:
+    """The next `count` values of the ticket number sequence, ascending (see `number_for`)."""
+    return sorted(int(v) for v in (await conn.execute(_NEXT_NUMBERS, {"n": count})).scalars())
 
 
-async def insert_ticket(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(_INSERT_TICKET, values)
+async def insert_tickets(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """One INSERT of many VALUES rows (SQLAlchemy's insertmanyvalues)."""
+    await conn.execute(_INSERT_TICKET, rows)
 
 
-async def next_sequences(conn: AsyncConnection, ticket_id: uuid.UUID, count: int) -> int:
-    """Reserve `count` positions in intake's stream for this ticket; returns the first."""
-    last = (await conn.execute(
-        update(tickets).where(tickets.c.id == ticket_id)
-        .values(last_sequence=tickets.c.last_sequence + count).returning(tickets.c.last_sequence)
-    )).scalar_one()
-    return int(last) - count + 1
+async def reserve_sequences(conn: AsyncConnection, counts: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:
+    """Reserve `count` positions in intake's stream of each ticket; returns the first of each."""
+    rows = [{"id": tid, "last_sequence": n} for tid, n in sorted(counts.items())]  # id order: no deadlock
+    result = await conn.execute(_RESERVE_SEQUENCES, _RESERVE.params(rows))
+    return {r.id: int(r.last_sequence) - counts[r.id] + 1 for r in result}
 
 
 async def read_ticket(conn: AsyncConnection, ticket_id: uuid.UUID) -> dict[str, Any] | None:
@@ -92,11 +97,6 @@ async def active_incidents(conn: AsyncConnection) -> list[ActiveIncident]:
     rows = (await conn.execute(_ACTIVE_INCIDENTS)).mappings().all()
     return [ActiveIncident(r["id"], r["area"], r["cause"], r["planned"], tuple(Product(p) for p in r["products"]),
                            r["estimated_restore_at"], tuple(r["districts"] or ())) for r in rows]
-
-
-async def incident_is_active(conn: AsyncConnection, incident_id: uuid.UUID) -> bool:
-    row = (await conn.execute(select(incidents.c.restored_at).where(incidents.c.id == incident_id))).first()
-    return row is not None and row.restored_at is None
 
 
 async def save_incident(conn: AsyncConnection, values: dict[str, Any]) -> None:

@@ -34,6 +34,22 @@ class OpenFaultTicket:
     product: Product | None = None
 
 
+@dataclass(frozen=True)
+class OpenFault:
+    """An open fault ticket as the intake that may link to it sees it: its keys (see `normalize_*`), its number
+    and state for the caller's answer."""
+
+    ticket: OpenFaultTicket
+    account_key: str
+    address_key: str
+    number: str
+    state: str
+
+    def may_repeat(self, account_key: str, address_key: str, since: datetime) -> bool:
+        """Whether a report with these keys, taken at `since` + the window, should be compared with it."""
+        return (self.account_key == account_key or self.address_key == address_key) and self.ticket.opened_at >= since
+
+
 def normalize_address(address: str) -> str:
     """Compare addresses loosely: full-width folded, case folded, whitespace and punctuation dropped."""
     text = unicodedata.normalize("NFKC", address).casefold()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -12,14 +13,14 @@ from fastapi.responses import JSONResponse
 from services.intake.domain.intake import LogTicket
 from services.intake.domain.numbering import InvalidTicketNumber, parse_ticket_number
 from services.intake.service_layer import handlers
+from services.intake.service_layer.ticket_batches import TicketRequest, TicketWriter
 from shared import limits
 from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require
 from shared.http.errors import DomainError
-from shared.http.idempotency import IdempotencyKey, StoredResponse, request_fingerprint, run_idempotent
+from shared.http.idempotency import IdempotencyKey, request_fingerprint
 from shared.inputs import Line
-from shared.messaging.unit_of_work import UnitOfWork
-from shared.service import RuntimeDep
+from shared.service import RuntimeDep, ServiceRuntime
 
 router = APIRouter(tags=["tickets"])
 
@@ -59,16 +60,20 @@ async def create_ticket(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     cmd = handlers.parse(await _json(request))
-
-    async def log(uow: UnitOfWork) -> StoredResponse:
-        result = await handlers.log_ticket(uow, cmd, principal, rt.settings, field_time)
-        return StoredResponse(201 if result["outcome"] == "created" else 200, result)
-
     fingerprint = request_fingerprint("POST", "/tickets", cmd.model_dump(mode="json"))
-    response, replayed = await run_idempotent(rt.new_uow, rt.spec.tables, principal.name, idempotency_key,
-                                              fingerprint, log)
+    response, replayed = await _writer(rt).log(TicketRequest(cmd, principal, field_time, idempotency_key, fingerprint))
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+
+
+_WRITERS: WeakKeyDictionary[ServiceRuntime, TicketWriter] = WeakKeyDictionary()
+
+
+def _writer(rt: ServiceRuntime) -> TicketWriter:
+    """The instance's ticket writer: calls posted together share a transaction."""
+    if rt not in _WRITERS:
+        _WRITERS[rt] = TicketWriter(rt.new_uow, rt.spec.tables, rt.settings, rt.metrics)
+    return _WRITERS[rt]
 
 
 @router.get("/tickets/{ticket_id}", summary="A ticket as logged, with intake's view of its status")
