@@ -12,8 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.responses import JSONResponse
-from sqlalchemy import Insert, Select, Table, TextClause, Update, bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, TextClause, text
 from sqlalchemy.exc import DBAPIError
 
 from shared import limits
@@ -40,57 +39,11 @@ def request_fingerprint(method: str, path: str, body: Any) -> str:
 
 
 @cache
-def _statements(t: Table) -> tuple[Insert, Select, Update]:
-    """(take a key, read its stored answer, store the answer) for a service's key table: built once, bound per
-    request."""
-    by_key = (t.c.principal == bindparam("b_principal")) & (t.c.key == bindparam("b_key"))
-    take = (insert(t).values(principal=bindparam("b_principal"), key=bindparam("b_key"),
-                             request_hash=bindparam("b_hash"), status_code=0,
-                             response=func.jsonb_build_object(), created_at=func.now())
-            .on_conflict_do_nothing().returning(t.c.key))
-    read = select(t.c.request_hash, t.c.status_code, t.c.response).where(by_key)
-    store = update(t).where(by_key).values(status_code=bindparam("b_status"), response=bindparam("b_response"))
-    return take, read, store
-
-
-async def claim(uow: UnitOfWork, tables: Tables, principal: str, key: str, fingerprint: str) -> StoredResponse | None:
-    """Take the key for this transaction, or return the answer stored under it.
-
-    The key's row is inserted first (its answer is filled in by `remember` before commit): a concurrent request
-    with the same key waits on that row until this transaction ends, then finds the answer (or, after a rollback,
-    takes the key itself). One statement for a new key, where an advisory lock and a read took two (issue 13)."""
-    take, read, _ = _statements(tables.idempotency_keys)
-    params = {"b_principal": principal, "b_key": key}
-    if (await uow.conn.execute(take, params | {"b_hash": fingerprint})).first() is not None:
-        return None
-    row = (await uow.conn.execute(read, params)).one()  # its first request committed: the insert waited for it
-    answer = _answer_stored(row, fingerprint)
-    if isinstance(answer, DomainError):
-        raise answer
-    return answer
-
-
-def _answer_stored(row: Any, fingerprint: str) -> StoredResponse | DomainError:
-    """The answer stored under a key, or the 422 when the key came with a different request."""
-    if row.request_hash != fingerprint:
-        return DomainError(422, "Idempotency-Key was already used with a different request",
-                           fields=[{"field": "Idempotency-Key", "in": "header", "rule": "idempotency",
-                                    "message": "reuse only for retries of the identical request"}])
-    return StoredResponse(row.status_code, row.response)
-
-
-async def remember(uow: UnitOfWork, tables: Tables, principal: str, key: str, response: StoredResponse) -> None:
-    """The answer to the request that took the key (`claim`), stored in the same transaction as its effects."""
-    _, _, store = _statements(tables.idempotency_keys)
-    await uow.conn.execute(store, {"b_principal": principal, "b_key": key, "b_status": response.status_code,
-                                   "b_response": response.body})
-
-
-@cache
-def _set_statements(t: Table) -> tuple[TextClause, TextClause, TextClause, Unnest, Unnest]:
-    """`claim_many` and `remember_many`'s statements for a service's key table, each for any number of keys."""
-    keys, answers = Unnest(t, ["principal", "key", "request_hash"]), Unnest(t, ["principal", "key", "status_code",
-                                                                               "response"])
+def _statements(t: Table) -> tuple[TextClause, TextClause, TextClause, Unnest, Unnest]:
+    """(take keys, read their stored answers, store answers) for a service's key table, each one statement of
+    constant text for any number of keys, and the row sources they read their parameters from."""
+    keys = Unnest(t, ["principal", "key", "request_hash"])
+    answers = Unnest(t, ["principal", "key", "status_code", "response"])
     take = text(f"INSERT INTO {t.name} (principal, key, request_hash, status_code, response, created_at) "
                 f"SELECT v.principal, v.key, v.request_hash, 0, '{{}}'::jsonb, now() FROM {keys.source} "
                 f"ON CONFLICT DO NOTHING RETURNING principal, key")
@@ -112,29 +65,42 @@ class KeyedRequest:
 
 async def claim_many(uow: UnitOfWork, tables: Tables,
                      requests: list[KeyedRequest]) -> list[StoredResponse | DomainError | None]:
-    """`claim` for many keys in two statements at most: for each request None (its key is taken for this
-    transaction), the answer stored under its key, or the 422 for a key used with a different request. The keys
-    must differ from one another."""
+    """Take each request's key for this transaction, or find the answer stored under it: for each request None
+    (taken), the stored answer, or the 422 for a key used with a different request. The keys must differ.
+
+    A key's row is inserted first (its answer is filled in by `remember_many` before commit): a concurrent request
+    with the same key waits on that row until this transaction ends, then finds the answer (or, after a rollback,
+    takes the key itself). One statement when every key is new, where an advisory lock and a read took two per key
+    (issue 13); a second reads the answers of keys already used."""
     if not requests:
         return []
-    take, read, _, keys, _ = _set_statements(tables.idempotency_keys)
+    take, read, _, keys, _ = _statements(tables.idempotency_keys)
+
+    def rows(these: list[KeyedRequest]) -> dict[str, list[Any]]:
+        return keys.params([{"principal": r.principal, "key": r.key, "request_hash": r.fingerprint} for r in these])
     in_order = sorted(requests, key=lambda r: (r.principal, r.key))  # two batches sharing keys wait, not deadlock
-    rows = keys.params([{"principal": r.principal, "key": r.key, "request_hash": r.fingerprint} for r in in_order])
-    taken = {(row.principal, row.key) for row in await uow.conn.execute(take, rows)}
+    taken = {(row.principal, row.key) for row in await uow.conn.execute(take, rows(in_order))}
     used = [r for r in requests if (r.principal, r.key) not in taken]
-    stored = {}
-    if used:
-        params = keys.params([{"principal": r.principal, "key": r.key, "request_hash": r.fingerprint} for r in used])
-        stored = {(row.principal, row.key): row for row in await uow.conn.execute(read, params)}
+    stored = {(row.principal, row.key): row for row in await uow.conn.execute(read, rows(used))} if used else {}
     return [None if (r.principal, r.key) in taken else _answer_stored(stored[r.principal, r.key], r.fingerprint)
             for r in requests]
 
 
+def _answer_stored(row: Any, fingerprint: str) -> StoredResponse | DomainError:
+    """The answer stored under a key, or the 422 when the key came with a different request."""
+    if row.request_hash != fingerprint:
+        return DomainError(422, "Idempotency-Key was already used with a different request",
+                           fields=[{"field": "Idempotency-Key", "in": "header", "rule": "idempotency",
+                                    "message": "reuse only for retries of the identical request"}])
+    return StoredResponse(row.status_code, row.response)
+
+
 async def remember_many(uow: UnitOfWork, tables: Tables, answers: list[tuple[KeyedRequest, StoredResponse]]) -> None:
-    """`remember` for many requests, in one statement."""
+    """The answers to requests whose keys this transaction took (`claim_many`), stored with their effects, in one
+    statement."""
     if not answers:
         return
-    _, _, store, _, columns = _set_statements(tables.idempotency_keys)
+    _, _, store, _, columns = _statements(tables.idempotency_keys)
     await uow.conn.execute(store, columns.params([
         {"principal": r.principal, "key": r.key, "status_code": a.status_code, "response": a.body}
         for r, a in answers]))
@@ -176,14 +142,15 @@ async def _run_once(
     fingerprint: str,
     operation: Callable[[UnitOfWork], Awaitable[StoredResponse]],
 ) -> tuple[StoredResponse, bool]:
+    keyed = [KeyedRequest(principal, key, fingerprint)] if key else []
     async with new_uow() as uow:
-        if key:
-            stored = await claim(uow, tables, principal, key, fingerprint)
+        for stored in await claim_many(uow, tables, keyed):
+            if isinstance(stored, DomainError):
+                raise stored
             if stored is not None:
                 return stored, True
         response = await operation(uow)
-        if key:
-            await remember(uow, tables, principal, key, response)
+        await remember_many(uow, tables, [(request, response) for request in keyed])
         await uow.commit()
     return response, False
 

@@ -45,9 +45,10 @@ class OpenFault:
     number: str
     state: str
 
-    def may_repeat(self, account_key: str, address_key: str, since: datetime) -> bool:
-        """Whether a report with these keys, taken at `since` + the window, should be compared with it."""
-        return (self.account_key == account_key or self.address_key == address_key) and self.ticket.opened_at >= since
+    def shares_key(self, account_key: str, address_key: str) -> bool:
+        """Whether a report with these keys may repeat it (`find_duplicate` decides; this only narrows the
+        candidates cheaply, as the index does in SQL)."""
+        return self.account_key == account_key or self.address_key == address_key
 
 
 def normalize_address(address: str) -> str:

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 
 from services.intake.domain.intake import LogTicket
 from services.intake.domain.numbering import InvalidTicketNumber, parse_ticket_number
+from services.intake.entrypoints.ticket_batches import TicketRequest, TicketWriter
 from services.intake.service_layer import handlers
-from services.intake.service_layer.ticket_batches import TicketRequest, TicketWriter
 from shared import limits
 from shared.http.acting import FieldTimeDep
 from shared.http.auth import Principal, Role, require

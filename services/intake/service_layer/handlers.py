@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,11 +66,11 @@ class Intake:
     occurred: datetime
     told: list[dict[str, Any]]
 
-    @property
+    @cached_property
     def account_key(self) -> str:
         return normalize_account(self.cmd.customer.account)
 
-    @property
+    @cached_property
     def address_key(self) -> str:
         return normalize_address(self.cmd.customer.address)
 
@@ -140,6 +141,7 @@ class _NewTicket:
 class _Repeat:
     intake: Intake
     of: OpenFault
+    events: list[Payload]  # GX-5.3.1: what the report adds to that ticket's stream
 
 
 async def log_tickets(uow: UnitOfWork, intakes: list[Intake], settings: Settings) -> list[dict[str, Any]]:
@@ -159,10 +161,11 @@ async def log_tickets(uow: UnitOfWork, intakes: list[Intake], settings: Settings
     for x in intakes:
         first = _repeats(x, open_faults, window) if x.may_repeat else None
         if first is not None:
-            plans.append(_Repeat(x, first))
+            plans.append(_Repeat(x, first, repeat_report_events(x.cmd, x.principal, first.ticket.ticket_id)))
             continue
         ticket_id = uuid.uuid4()
-        plans.append(new.setdefault(ticket_id, _NewTicket(x, ticket_id)))
+        new[ticket_id] = _NewTicket(x, ticket_id)
+        plans.append(new[ticket_id])
         if x.opens_fault:
             c = x.cmd.customer
             open_faults.append(OpenFault(OpenFaultTicket(ticket_id, x.occurred, c.account, c.address, x.cmd.product),
@@ -179,8 +182,7 @@ async def log_tickets(uow: UnitOfWork, intakes: list[Intake], settings: Settings
                             "occurred_at": x.occurred.isoformat(), "incidents": x.told})
             continue
         target = plan.of.ticket.ticket_id
-        events = repeat_report_events(x.cmd, x.principal, target)
-        first_event = uow.emit(events, stream=target, first_sequence=next_sequence(target, len(events)),
+        first_event = uow.emit(plan.events, stream=target, first_sequence=next_sequence(target, len(plan.events)),
                                occurred_at=x.occurred)[0]
         number = new[target].number if target in new else plan.of.number
         answers.append({"outcome": "duplicate-linked", "rule": "GX-5.3.1", "ticket_id": str(target),
@@ -194,9 +196,7 @@ async def log_tickets(uow: UnitOfWork, intakes: list[Intake], settings: Settings
 
 def _repeats(intake: Intake, open_faults: list[OpenFault], window: timedelta) -> OpenFault | None:
     """The open fault ticket this report repeats (GX-5.3.1), if any."""
-    since = intake.occurred - window
-    compared = {f.ticket.ticket_id: f for f in open_faults
-                if f.may_repeat(intake.account_key, intake.address_key, since)}
+    compared = {f.ticket.ticket_id: f for f in open_faults if f.shares_key(intake.account_key, intake.address_key)}
     c = intake.cmd.customer
     report = FaultReport(intake.occurred, c.account, c.address, intake.cmd.product)
     first = find_duplicate(report, (f.ticket for f in compared.values()), window=window)
@@ -224,8 +224,7 @@ async def _next_sequences(uow: UnitOfWork, plans: list[_NewTicket | _Repeat],
     for plan in plans:
         if isinstance(plan, _Repeat) and plan.of.ticket.ticket_id not in new:
             target = plan.of.ticket.ticket_id
-            wanted[target] = wanted.get(target, 0) + len(repeat_report_events(plan.intake.cmd, plan.intake.principal,
-                                                                              target))
+            wanted[target] = wanted.get(target, 0) + len(plan.events)
     if wanted:
         taken |= await repo.reserve_sequences(uow.conn, wanted)
 

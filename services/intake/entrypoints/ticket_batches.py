@@ -14,7 +14,6 @@ from shared.http.idempotency import KeyedRequest, StoredResponse, claim_many, re
 from shared.identity import Principal
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.metrics import ServiceMetrics
-from shared.metrics import ServiceMetrics
 from shared.persistence.tables import Tables
 from shared.policy.schema import FieldTimePolicy
 from shared.settings import Settings
