@@ -32,11 +32,13 @@ class UnitOfWork:
         self.clock = clock
         self._on_commit = on_commit
         self._pending: list[tuple[str, str, bytes, uuid.UUID]] = []
+        self._began: datetime | None = None
         self.conn: AsyncConnection
 
     async def __aenter__(self) -> UnitOfWork:
         self.conn = await self._engine.connect()
         await self.conn.begin()
+        self._began = self.clock.now()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -47,13 +49,16 @@ class UnitOfWork:
             await self.conn.close()
             self._pending.clear()
             self._changed.clear()
+            self._began = None
 
     @property
     def tables(self) -> Tables:
         return self._tables
 
     def now(self) -> datetime:
-        return self.clock.now()
+        """The time this transaction began, as PostgreSQL's now(): one instant for everything it records. A clock
+        moved while the transaction runs (tests) must not price a claim at one time and log its inbox at another."""
+        return self._began if self._began is not None else self.clock.now()
 
     def envelopes(self, payloads: list[BaseModel], *, stream: uuid.UUID, first_sequence: int,
                   occurred_at: datetime, cause: Envelope | None = None) -> list[Envelope]:
