@@ -93,17 +93,17 @@ def consumed(runtime: ServiceRuntime) -> int:
                    if sample.name.endswith("_total") and sample.labels["type"] in WORKLOAD))
 
 
-async def settle(settings: Settings) -> None:
+async def settle(server_url: str) -> None:
     """VACUUM ANALYZE every database on the server before a timed stage (as pgbench does before its runs): the
     earlier stages' dead rows are cleaned now, not by an autovacuum worker that wakes during this stage and takes
-    a share of the two cores (it made one stage of a run up to a third slower)."""
-    admin = await asyncpg.connect(admin_url(settings.database_url))
+    a share of the two cores (it made one stage of a run up to a third slower). Used by bench/e2e.py too."""
+    admin = await asyncpg.connect(admin_url(server_url))
     try:
         names = [r["datname"] for r in await admin.fetch("SELECT datname FROM pg_database WHERE NOT datistemplate")]
     finally:
         await admin.close()
     for name in names:
-        conn = await asyncpg.connect(admin_url(settings.database_url), database=name)
+        conn = await asyncpg.connect(admin_url(server_url), database=name)
         try:
             await conn.execute("VACUUM (ANALYZE)")
         finally:
@@ -217,14 +217,14 @@ async def run(tickets: int, database_url: str, bootstrap: str, profile: str | No
     total = len(outbox)
     # The ideal stage runs before every service and after the last: each service is compared with the mean of the
     # two runs beside it, so a slow spell of this shared VM (seconds long) weighs on both sides of its ratio.
-    await settle(settings)
+    await settle(settings.database_url)
     ideals = [await time_ideal(settings, total, 1)]
     print(f"ideal stage: {ideals[0]:,.0f} events/s", flush=True)
     rates = {}
     for name in SERVICES:
-        await settle(settings)
+        await settle(settings.database_url)
         rates[name] = await time_service(name, settings, total, profile == name)
-        await settle(settings)
+        await settle(settings.database_url)
         ideals.append(await time_ideal(settings, total, len(ideals) + 1))
         print(f"{name}: {rates[name]:,.0f} events/s; ideal stage after it: {ideals[-1]:,.0f} events/s", flush=True)
     print(f"\n{total:,} events ({tickets:,} tickets x {', '.join(WORKLOAD)}), batch {settings.gongdan_consumer_batch}; "

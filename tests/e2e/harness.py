@@ -116,6 +116,11 @@ class DevStack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
+    @property
+    def database_url(self) -> str:
+        """The embedded PostgreSQL server's URL (its socket directory in the data dir; no password)."""
+        return f"postgresql://postgres@/postgres?host={self.data_dir / 'pg'}"
+
     def key(self, role: str) -> str:
         for line in (self.data_dir / "dev-api-keys.txt").read_text().splitlines():
             if line.split() and line.split()[0] == role:
