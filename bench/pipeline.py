@@ -139,6 +139,9 @@ def report(name: str, profiler: cProfile.Profile) -> None:
         pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(30)
         print(f"--- cProfile of {name} while consuming, by {sort} ---")
         print("\n".join(out.getvalue().splitlines()[:45]))
+    path = Path(tempfile.gettempdir()) / f"pipeline-{name}.prof"
+    profiler.dump_stats(path)
+    print(f"--- the whole profile: {path} (python -m pstats {path}) ---")
 
 
 ideal_metadata = MetaData()
