@@ -75,15 +75,14 @@ class Intake:
         return normalize_address(self.cmd.customer.address)
 
     @property
-    def may_repeat(self) -> bool:
-        """GX-5.3.1 applies: a fault report, not overridden, not solved on the call."""
-        cmd = self.cmd
-        return cmd.kind.value == "fault" and not cmd.duplicate_override and not cmd.first_contact_solution
+    def opens_fault(self) -> bool:
+        """Its new ticket is an open fault ticket later reports may repeat: a fault not solved on the call."""
+        return self.cmd.kind.value == "fault" and not self.cmd.first_contact_solution
 
     @property
-    def opens_fault(self) -> bool:
-        """Its new ticket is an open fault ticket later reports may repeat."""
-        return self.cmd.kind.value == "fault" and not self.cmd.first_contact_solution
+    def may_repeat(self) -> bool:
+        """GX-5.3.1 applies: such a fault report, unless the agent overrode the duplicate check."""
+        return self.opens_fault and not self.cmd.duplicate_override
 
 
 async def check_intake(uow: UnitOfWork, cmd: LogTicket, principal: Principal,
@@ -169,7 +168,7 @@ async def log_tickets(uow: UnitOfWork, intakes: list[Intake], settings: Settings
         if x.opens_fault:
             c = x.cmd.customer
             open_faults.append(OpenFault(OpenFaultTicket(ticket_id, x.occurred, c.account, c.address, x.cmd.product),
-                                         x.account_key, x.address_key, "", "received"))
+                                         x.account_key, x.address_key, "", _state(x)))  # numbered below
     await _number(uow, list(new.values()), settings)
     next_sequence = await _next_sequences(uow, plans, new)
     answers = []
