@@ -4,7 +4,8 @@ One transaction and a dozen statements per request kept intake's POST /tickets n
 (the guide's "one transaction per event" figure); the same work done set-based for a batch costs a handful of
 statements whatever the batch's size. No request waits for a timer: the first one to arrive while none is being
 written starts a writer, which takes everything queued (up to `max_batch`) each time it is free. At low load a
-batch is one request, as before; under load batches grow and each request's share of the work shrinks.
+batch is one request, written alone (`write_one`: with nothing to share, the single-row statements cost less than
+the set-based ones); under load batches grow and each request's share of the work shrinks.
 
 A batch that fails as a whole (a deadlock, a bug, a constraint) is not allowed to fail its requests: each is run
 again alone (`write_one`), so a request is answered exactly as if it had come alone. The one exception is a
@@ -94,13 +95,25 @@ class GroupCommit(Generic[Item, Answer]):
         return batch
 
     async def _write(self, batch: list[tuple[Item, asyncio.Future[Answer]]]) -> None:
+        if len(batch) == 1:  # nothing to share: the single-row statements cost less than the set-based ones
+            outcomes: list[Answer | BaseException | RunAlone] = [ALONE]
+        else:
+            outcomes = await self._write_batch(batch)
+        await self._answer(batch, outcomes)
+
+    async def _write_batch(self, batch: list[tuple[Item, asyncio.Future[Answer]]]
+                           ) -> list[Answer | BaseException | RunAlone]:
         try:
-            outcomes = await self._write_many([item for item, _ in batch])
+            return await self._write_many([item for item, _ in batch])
         except Exception as exc:  # noqa: BLE001 - the batch is run again item by item below
             lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
             if len(batch) > 1:
                 log.warning("a batch of %d failed (%s); each runs alone", len(batch), type(exc).__name__)
-            outcomes = [exc if lost and self._replay_key(item) is None else ALONE for item, _ in batch]
+            return [exc if lost and self._replay_key(item) is None else ALONE for item, _ in batch]
+
+    async def _answer(self, batch: list[tuple[Item, asyncio.Future[Answer]]],
+                      outcomes: list[Answer | BaseException | RunAlone]) -> None:
+        """Each caller's answer: the batch's outcome for it, or its own write for an item left ALONE."""
         for (item, answer), outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, RunAlone):
                 try:

@@ -40,10 +40,18 @@ def group(recorder: Recorder, max_batch: int = 64, writers: int = 1) -> GroupCom
 async def test_callers_that_arrive_while_a_batch_is_written_share_the_next_one() -> None:
     recorder = Recorder()
     commit = group(recorder, max_batch=3)
-    answers = await asyncio.gather(*(commit.submit((f"c{i}", None)) for i in range(7)))
-    assert answers == [f"many:c{i}" for i in range(7)]
-    assert recorder.batches == [["c0", "c1", "c2"], ["c3", "c4", "c5"], ["c6"]]  # arrival order, at most 3 each
+    answers = await asyncio.gather(*(commit.submit((f"c{i}", None)) for i in range(8)))
+    assert answers == [f"many:c{i}" for i in range(8)]
+    assert recorder.batches == [["c0", "c1", "c2"], ["c3", "c4", "c5"], ["c6", "c7"]]  # arrival order, at most 3
     assert (commit.batches, commit.largest) == (3, 3)
+
+
+async def test_a_caller_with_nobody_to_share_with_is_written_alone() -> None:
+    """A batch of one has nothing to share: the single-row statements cost less than the set-based ones."""
+    recorder = Recorder()
+    commit = group(recorder)
+    assert await commit.submit(("only", None)) == "one:only"
+    assert recorder.batches == [] and recorder.alone == ["only"] and commit.batches == 1
 
 
 async def test_with_two_writers_two_batches_are_in_flight_at_once() -> None:
@@ -71,7 +79,7 @@ async def test_one_replay_key_never_appears_twice_in_a_batch() -> None:
     commit = group(recorder)
     await asyncio.gather(commit.submit(("a", "k1")), commit.submit(("b", "k1")), commit.submit(("c", "k2")),
                          commit.submit(("d", None)))
-    assert recorder.batches == [["a", "c", "d"], ["b"]]
+    assert recorder.batches == [["a", "c", "d"]] and recorder.alone == ["b"]  # the next batch: b alone
 
 
 async def test_a_failed_batch_runs_each_caller_alone_and_only_the_bad_one_fails() -> None:
