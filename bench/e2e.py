@@ -25,7 +25,7 @@ prints the CPU the generator spent per request.
 Before both, `--warmup` tickets go through and every database is vacuumed and analysed (as bench/pipeline.py does
 before each stage): the phases measure a system in steady state, not one whose tables have never been analysed.
 
-Run: .venv/bin/python bench/e2e.py [--warmup 3000] [--rate 200] [--seconds 30] [--burst 5000] [--clients 16] [--connections 64]
+Run: .venv/bin/python bench/e2e.py [--warmup 3000] [--rate 200 [100 ...]] [--seconds 30] [--burst 5000] [--clients 16] [--connections 64]
 """
 
 from __future__ import annotations
@@ -279,6 +279,18 @@ def cores(before: dict[str, float], after: dict[str, float], seconds: float) -> 
     return ", ".join(f"{name} {share:.2f}" for name, share in sorted(busy.items(), key=lambda kv: -kv[1]))
 
 
+def cpu_per_ticket(before: dict[str, float], after: dict[str, float], phase: Phase) -> tuple[str, float]:
+    """Milliseconds of CPU each process spent per ticket created, the load generator's own included (it shares the
+    machine), and their sum: where the time went (issue 13). At a low offered rate this includes what the stack
+    does whatever the load (polling, housekeeping: ~0.2 of a core when idle)."""
+    tickets = max(phase.created, 1)
+    spent = {name: (after[name] - before.get(name, 0.0)) * 1000 / tickets for name in after}
+    spent["load generator"] = phase.client_ms_per_request()
+    total = sum(spent.values())
+    listed = ", ".join(f"{name} {ms:.2f}" for name, ms in sorted(spent.items(), key=lambda kv: -kv[1]))
+    return f"{listed}; in all {total:.2f} ms", total
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[round(q * 1000) - 1] if len(values) > 1 else float("nan")
 
@@ -288,6 +300,27 @@ def answers(phase: Phase) -> str:
     return (f"{len(ms)} requests, {phase.failures} failed, {phase.linked} linked as repeats; intake p50 "
             f"{percentile(ms, 0.5):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, max {max(ms, default=0):.1f} ms; "
             f"the client used {phase.client_ms_per_request():.2f} ms CPU per request")
+
+
+async def measure_rate(stack: DevStack, probe: httpx.AsyncClient, load: list[Connection], rate: float,
+                       seconds: float) -> None:
+    """The open-loop phase at one offered rate, and what it cost."""
+    # warm-up at the measured rate: consumer groups, caches, and the services' database pools grown to what the
+    # rate needs (at 20 req/s they were not, and the measured phase began with connections being opened)
+    await open_loop(stack, probe, load, rate, seconds=3)
+    before, started, written = cpu_seconds(stack), time.perf_counter(), await write_batches(probe, stack)
+    phase, caught_up = await open_loop(stack, probe, load, rate, seconds)
+    after = cpu_seconds(stack)
+    used = cores(before, after, time.perf_counter() - started)
+    print(f"open loop {rate:.0f} req/s for {seconds:.0f}s: {answers(phase)}")
+    print(f"  cores busy (until every consumer caught up): {used}")
+    print(f"  ms of CPU per ticket: {cpu_per_ticket(before, after, phase)[0]}")
+    print(f"  intake wrote {batching(written, await write_batches(probe, stack))}")
+    for service in CONSUMERS:
+        lag = phase.lag[service]
+        behind = f"{caught_up[service]:.1f}s" if service in caught_up else "not within 120s"
+        print(f"  {service:<13} most behind {lag.events:>6} events, oldest unapplied "
+              f"{lag.oldest_unapplied_s:.2f}s; caught up {behind} after the last answer")
 
 
 async def measure(stack: DevStack, args: argparse.Namespace) -> None:
@@ -305,25 +338,18 @@ async def measure(stack: DevStack, args: argparse.Namespace) -> None:
         if args.warmup:
             await burst(stack, probe, connections(args.clients), args.warmup)
             await settle(stack.database_url)
-        # warm-up at the measured rate: consumer groups, caches, and the services' database pools grown to what the
-        # rate needs (at 20 req/s they were not, and the measured phase began with connections being opened)
-        await open_loop(stack, probe, load, args.rate, seconds=3)
-        before, started, written = cpu_seconds(stack), time.perf_counter(), await write_batches(probe, stack)
-        phase, caught_up = await open_loop(stack, probe, load, args.rate, args.seconds)
-        used = cores(before, cpu_seconds(stack), time.perf_counter() - started)
-        print(f"open loop {args.rate:.0f} req/s for {args.seconds:.0f}s: {answers(phase)}")
-        print(f"  cores busy (until every consumer caught up): {used}")
-        print(f"  intake wrote {batching(written, await write_batches(probe, stack))}")
-        for service in CONSUMERS:
-            lag = phase.lag[service]
-            behind = f"{caught_up[service]:.1f}s" if service in caught_up else "not within 120s"
-            print(f"  {service:<13} most behind {lag.events:>6} events, oldest unapplied "
-                  f"{lag.oldest_unapplied_s:.2f}s; caught up {behind} after the last answer")
+        for rate in args.rate:
+            await measure_rate(stack, probe, load, rate, args.seconds)
         before, started, written = cpu_seconds(stack), time.perf_counter(), await write_batches(probe, stack)
         phase, offered, end_to_end, caught = await burst(stack, probe, connections(args.clients), args.burst)
-        used = cores(before, cpu_seconds(stack), time.perf_counter() - started)
+        after = cpu_seconds(stack)
+        used = cores(before, after, time.perf_counter() - started)
         print(f"burst of {args.burst} tickets, {args.clients} clients: {answers(phase)}")
         print(f"  cores busy: {used}")
+        spent, total = cpu_per_ticket(before, after, phase)
+        cores_here = psutil.cpu_count() or 1
+        print(f"  ms of CPU per ticket: {spent}, so {cores_here} cores allow at most {cores_here * 1000 / total:.0f} "
+              f"tickets/s with every core busy")
         print(f"  intake wrote {batching(written, await write_batches(probe, stack))}")
         print(f"  intake accepted {offered:.0f} tickets/s; end to end (every consumer applied every ticket) "
               f"{end_to_end:.0f} tickets/s")
@@ -333,7 +359,8 @@ async def measure(stack: DevStack, args: argparse.Namespace) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=200, help="offered requests per second in the open loop")
+    parser.add_argument("--rate", type=float, nargs="+", default=[200.0],
+                        help="offered requests per second in the open loop; several values run one after another")
     parser.add_argument("--seconds", type=float, default=30, help="length of the open-loop phase")
     parser.add_argument("--warmup", type=int, default=3000,
                         help="tickets sent (then every database analysed) before anything is measured")
