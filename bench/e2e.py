@@ -93,11 +93,17 @@ class Connection:
         payload = json.dumps(body, ensure_ascii=False).encode()
         request = (f"POST {path} HTTP/1.1\r\n{self.head}Idempotency-Key: {idempotency_key}\r\n"
                    f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload
-        try:
-            return await asyncio.wait_for(self._exchange(request), TIMEOUT)
-        except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            self.close()
-            return None
+        for attempt in (1, 2):
+            reused = self.streams is not None
+            try:
+                return await asyncio.wait_for(self._exchange(request), TIMEOUT)
+            except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+                self.close()
+                # a kept-alive connection the server closed meanwhile (uvicorn closes one idle for 5 s, e.g.
+                # between phases): sent again on a new one, as HTTP clients do; the Idempotency-Key makes it safe
+                if not (reused and attempt == 1 and isinstance(exc, ConnectionError | asyncio.IncompleteReadError)):
+                    return None
+        return None
 
     async def _exchange(self, request: bytes) -> int:
         if self.streams is None:
