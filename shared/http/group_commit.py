@@ -107,8 +107,7 @@ class GroupCommit(Generic[Item, Answer]):
             return await self._write_many([item for item, _ in batch])
         except Exception as exc:  # noqa: BLE001 - the batch is run again item by item below
             lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
-            if len(batch) > 1:
-                log.warning("a batch of %d failed (%s); each runs alone", len(batch), type(exc).__name__)
+            log.warning("a batch of %d failed (%s); each runs alone", len(batch), type(exc).__name__)
             return [exc if lost and self._replay_key(item) is None else ALONE for item, _ in batch]
 
     async def _answer(self, batch: list[tuple[Item, asyncio.Future[Answer]]],
